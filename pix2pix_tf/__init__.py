@@ -1,0 +1,40 @@
+"""pix2pix_tf: Pix2Pix paired image-to-image translation in Keras 3 / TensorFlow.
+
+Public API:
+    Pix2PixConfig, build_generator, build_discriminator, Pix2Pix, train,
+    and the `data`, `callbacks`, `losses`, `metrics` modules.
+
+Names are imported lazily so that `python -m pix2pix_tf --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Pix2PixConfig": "pix2pix_tf.config",
+    "build_generator": "pix2pix_tf.generator",
+    "Generator": "pix2pix_tf.generator",
+    "build_discriminator": "pix2pix_tf.discriminator",
+    "Discriminator": "pix2pix_tf.discriminator",
+    "Pix2Pix": "pix2pix_tf.model",
+    "train": "pix2pix_tf.training",
+    "load_generator": "pix2pix_tf.translate",
+    "translate_files": "pix2pix_tf.translate",
+    "DataError": "pix2pix_tf.errors",
+    "TrainingDiverged": "pix2pix_tf.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'pix2pix_tf' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -1,0 +1,5 @@
+import sys
+
+from pix2pix_tf.cli import main
+
+sys.exit(main())

@@ -1,0 +1,133 @@
+"""`tf.data` pipelines: decode, jitter (resize, random crop, mirror), batch, prefetch.
+
+Randomness is stateless and keyed by `(seed, position in the stream)`: the order of
+each epoch is a permutation seeded by `(seed, epoch)`, and the crop and mirror of
+each example by its position. So the stream is the same however it is split into
+runs: `make_dataset(..., start_step=k)` continues exactly where step k left off,
+which is what makes resumed training identical to uninterrupted training.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from pix2pix_tf.config import Pix2PixConfig
+from pix2pix_tf.data.sources import PairSource
+from pix2pix_tf.errors import DataError
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def _decode(contents: tf.Tensor, channels: int) -> tf.Tensor:
+    img = tf.io.decode_image(contents, channels=channels, dtype=tf.uint8,
+                             expand_animations=False)
+    img.set_shape([None, None, channels])
+    return img
+
+
+def _to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
+    have = img.shape[-1]
+    if have == channels:
+        return img
+    if channels == 1:
+        return tf.image.rgb_to_grayscale(img)
+    return tf.image.grayscale_to_rgb(img)
+
+
+def _loader(source: PairSource, config: Pix2PixConfig):
+    """A function: example index -> (A, B) uint8 images with the configured channels."""
+    ca, cb = config.a_channels, config.b_channels
+    if source.storage == "arrays":
+        a_all, b_all = tf.constant(source.a), tf.constant(source.b)
+        return lambda i: (_to_channels(tf.gather(a_all, i), ca),
+                          _to_channels(tf.gather(b_all, i), cb))
+    read = tf.io.read_file if source.storage == "files" else tf.identity
+    a_all = tf.constant(source.a)
+    if source.layout == "ab":
+        def load_ab(i):
+            img = _decode(read(a_all[i]), max(ca, cb))
+            half = tf.shape(img)[1] // 2
+            return _to_channels(img[:, :half], ca), _to_channels(img[:, half:2 * half], cb)
+        return load_ab
+    b_all = tf.constant(source.b)
+    return lambda i: (_decode(read(a_all[i]), ca), _decode(read(b_all[i]), cb))
+
+
+def preprocess_pair(a: tf.Tensor, b: tf.Tensor, config: Pix2PixConfig, training: bool,
+                    seed: tf.Tensor | None = None) -> tuple[tf.Tensor, tf.Tensor]:
+    """uint8 A, B -> (input, target) float32 in [-1, 1], jittered when `training`.
+
+    The same crop and mirror apply to input and target (they are stacked on the
+    channel axis first). `seed` is a shape-[2] int tensor for the stateless ops.
+    """
+    x, y = (a, b) if config.direction == "AtoB" else (b, a)
+    cin = config.input_channels
+    pair = tf.concat([tf.cast(x, tf.float32), tf.cast(y, tf.float32)], axis=-1)
+    size = [config.height, config.width, cin + config.output_channels]
+    if training:
+        if config.preprocess == "resize_and_crop":
+            pair = tf.image.resize(pair, config.load_height_width, antialias=True)
+        elif config.preprocess == "none":
+            pair = tf.image.resize(pair, config.image_size, antialias=True)
+        pair = tf.image.stateless_random_crop(pair, size, seed=seed)
+        if config.flip:
+            pair = tf.image.stateless_random_flip_left_right(pair, seed=seed + [0, 1])
+    elif config.preprocess == "crop":
+        pair = tf.image.resize_with_crop_or_pad(pair, config.height, config.width)
+    else:
+        pair = tf.image.resize(pair, config.image_size, antialias=True)
+    pair = tf.clip_by_value(pair, 0.0, 255.0) / 127.5 - 1.0
+    pair = tf.ensure_shape(pair, size)
+    return pair[..., :cin], pair[..., cin:]
+
+
+def make_dataset(source: PairSource, config: Pix2PixConfig, training: bool = True,
+                 start_step: int = 0, batch_size: int | None = None) -> tf.data.Dataset:
+    """Batches of `(input, target)` in [-1, 1] from `source`.
+
+    Args:
+        source: the examples (see `resolve_data`).
+        config: sizes, channels, direction, jitter, batch size and seed.
+        training: True: an endless, shuffled and jittered stream (use `steps_per_epoch`
+            with `fit`); False: one pass in order, resized without jitter.
+        start_step: with `training`, skip the first `start_step` batches of the stream
+            (cheaply: only indices are skipped) to resume a run.
+        batch_size: defaults to `config.batch_size`.
+
+    Returns:
+        A `tf.data.Dataset` of `(input, target)` float32 batches.
+    """
+    batch_size = batch_size or config.batch_size
+    n = len(source)
+    if training and n < batch_size:
+        raise DataError(f"{source.description}: {n} pair(s), fewer than the batch size "
+                        f"{batch_size}. Use a smaller --batch-size.")
+    load = _loader(source, config)
+    seed = tf.constant(config.seed or 0, tf.int64)
+    if not training:
+        ds = tf.data.Dataset.range(n).map(
+            lambda i: preprocess_pair(*load(i), config, training=False),
+            num_parallel_calls=AUTOTUNE)
+        return ds.batch(batch_size).prefetch(AUTOTUNE)
+
+    def epoch_order(epoch):
+        perm = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([seed, epoch]))
+        return tf.data.Dataset.from_tensor_slices(perm)
+
+    def load_jittered(position, index):
+        return preprocess_pair(*load(index), config, training=True,
+                               seed=tf.stack([seed, 2 * position]))
+
+    ds = (tf.data.Dataset.range(2**62).flat_map(epoch_order).enumerate()
+          .skip(start_step * batch_size)
+          .map(load_jittered, num_parallel_calls=AUTOTUNE, deterministic=True)
+          .batch(batch_size, drop_remainder=True))
+    return ds.prefetch(AUTOTUNE)
+
+
+def sample_batch(source: PairSource, config: Pix2PixConfig, count: int):
+    """The first `count` examples, without jitter, as numpy `(inputs, targets)`."""
+    ds = make_dataset(source, config, training=False, batch_size=max(1, min(count, len(source))))
+    x, y = next(iter(ds))
+    return x.numpy(), y.numpy()

@@ -1,0 +1,119 @@
+"""The Pix2Pix generator: U-Net (the paper's) or ResNet (as the reference code)."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from pix2pix_tf.config import Pix2PixConfig
+from pix2pix_tf.layers import ReflectionPadding2D, conv_init, conv_norm_act, norm_layer
+
+
+def _as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:
+    if config is None:
+        return Pix2PixConfig()
+    if isinstance(config, dict):
+        return Pix2PixConfig.from_dict(config)
+    return config
+
+
+def _unet(x, c: Pix2PixConfig):
+    """Encoder C64-C128-C256-C512-C512-C512-C512-C512, mirrored decoder with skips."""
+    ngf, depth = c.generator_filters, c.unet_depth
+    skips = []
+    for i in range(depth):
+        # No norm on the first layer (as the paper) nor on the bottleneck: BatchNorm of
+        # a 1x1 map at batch 1 outputs exactly beta, cutting the bottleneck off.
+        plain = i == 0 or i == depth - 1
+        x = conv_norm_act(x, min(ngf * 2**i, ngf * 8), norm="none" if plain else c.norm,
+                          act="lrelu", name=f"down{i + 1}")
+        skips.append(x)
+    for j, skip in enumerate(reversed(skips[:-1])):
+        level = depth - 2 - j
+        rate = c.dropout_rate if c.dropout and j < 3 else 0.0
+        x = conv_norm_act(x, min(ngf * 2**level, ngf * 8), norm=c.norm, act="relu",
+                          transpose=True, dropout=rate, name=f"up{j + 1}")
+        x = layers.Concatenate(name=f"skip{j + 1}")([x, skip])
+    x = layers.Conv2DTranspose(c.output_channels, 4, strides=2, padding="same",
+                               kernel_initializer=conv_init(), name="output_conv")(x)
+    return x
+
+
+def _resnet(x, c: Pix2PixConfig):
+    """c7s1-64, d128, d256, R256 x blocks, u128, u64, c7s1-out (reference ResnetGenerator)."""
+    ngf = c.generator_filters
+    x = ReflectionPadding2D(3, name="stem_pad")(x)
+    x = conv_norm_act(x, ngf, norm=c.norm, act="relu", kernel_size=7, strides=1,
+                      padding="valid", name="stem")
+    for i in range(2):
+        x = conv_norm_act(x, ngf * 2 ** (i + 1), norm=c.norm, act="relu", kernel_size=3,
+                          name=f"down{i + 1}")
+    filters = ngf * 4
+    for b in range(c.resnet_blocks):
+        y = ReflectionPadding2D(1, name=f"res{b + 1}_pad1")(x)
+        y = conv_norm_act(y, filters, norm=c.norm, act="relu", kernel_size=3, strides=1,
+                          padding="valid", dropout=c.dropout_rate if c.dropout else 0.0,
+                          name=f"res{b + 1}_a")
+        y = ReflectionPadding2D(1, name=f"res{b + 1}_pad2")(y)
+        y = conv_norm_act(y, filters, norm=c.norm, act="linear", kernel_size=3, strides=1,
+                          padding="valid", name=f"res{b + 1}_b")
+        x = layers.Add(name=f"res{b + 1}_add")([x, y])
+    for i in range(2):
+        x = conv_norm_act(x, ngf * 2 ** (1 - i), norm=c.norm, act="relu", kernel_size=3,
+                          transpose=True, name=f"up{i + 1}")
+    x = ReflectionPadding2D(3, name="head_pad")(x)
+    return layers.Conv2D(c.output_channels, 7, padding="valid", kernel_initializer=conv_init(),
+                         name="output_conv")(x)
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class Generator(keras.Model):
+    """Pix2Pix generator as a Keras functional model.
+
+    Maps an image in [-1, 1] of shape (height, width, input_channels) to one of shape
+    (height, width, output_channels) in [-1, 1] (tanh).
+
+    Args:
+        config: a `Pix2PixConfig` (or its dict); `None` gives the paper's defaults.
+
+    Example:
+    ```python
+    g = Generator(Pix2PixConfig(image_size=128))
+    y = g(x, training=False)  # inference with BatchNorm moving statistics
+    ```
+    """
+
+    def __init__(self, config: Pix2PixConfig | dict | None = None, name: str = "generator",
+                 **kwargs):
+        config = _as_config(config)
+        inputs = keras.Input((config.height, config.width, config.input_channels), name="input")
+        body = _unet if config.generator == "unet" else _resnet
+        x = body(inputs, config)
+        # float32 output even under a mixed-precision policy.
+        outputs = layers.Activation("tanh", dtype="float32", name="output")(x)
+        super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
+        self.pix2pix_config = config
+
+    def get_config(self) -> dict:
+        return {"config": self.pix2pix_config.to_dict(), "name": self.name,
+                "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Generator:
+        return cls(**config)
+
+
+def build_generator(config: Pix2PixConfig | None = None) -> keras.Model:
+    """Builds the generator described by `config`.
+
+    Args:
+        config: a `Pix2PixConfig`; `None` gives the paper's U-Net at 256x256x3
+            (54.4M parameters).
+
+    Returns:
+        A functional `keras.Model` from images to images, both in [-1, 1].
+    """
+    return Generator(config)
+
+
+__all__ = ["Generator", "build_generator", "norm_layer"]

@@ -1,0 +1,78 @@
+"""Building blocks shared by the generator and the discriminator."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def conv_init() -> keras.initializers.Initializer:
+    """Weights ~ N(0, 0.02), as in the paper."""
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def norm_layer(norm: str, name: str) -> layers.Layer | None:
+    """Returns the normalisation layer for `norm` ("batch" | "instance" | "none").
+
+    BatchNorm uses PyTorch's momentum (0.1 -> Keras 0.9) and epsilon (1e-5), as the
+    reference implementation. Instance norm normalises each channel of each image
+    (GroupNormalization with one group per channel), so it behaves the same at
+    training and inference and does not depend on the batch.
+    """
+    gamma_init = keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
+    if norm == "batch":
+        return layers.BatchNormalization(
+            momentum=0.9, epsilon=1e-5, gamma_initializer=gamma_init, name=name)
+    if norm == "instance":
+        return layers.GroupNormalization(
+            groups=-1, epsilon=1e-5, gamma_initializer=gamma_init, name=name)
+    if norm == "none":
+        return None
+    raise ValueError(f"`norm` must be 'batch', 'instance' or 'none'. Received: norm={norm!r}")
+
+
+def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_size: int = 4,
+                  strides: int = 2, padding: str = "same", transpose: bool = False,
+                  dropout: float = 0.0):
+    """Conv (or transposed conv) -> optional norm -> optional dropout -> activation.
+
+    The conv has no bias when a norm follows (the norm's beta replaces it).
+    `act` is "lrelu" (LeakyReLU 0.2, the paper's slope), "relu", "tanh" or "linear".
+    """
+    norm_l = norm_layer(norm, f"{name}_norm")
+    conv_cls = layers.Conv2DTranspose if transpose else layers.Conv2D
+    x = conv_cls(filters, kernel_size, strides=strides, padding=padding,
+                 use_bias=norm_l is None, kernel_initializer=conv_init(), name=f"{name}_conv")(x)
+    if norm_l is not None:
+        x = norm_l(x)
+    if dropout > 0:
+        x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    if act == "lrelu":
+        # Keras 3 defaults to 0.3; the paper uses 0.2.
+        x = layers.LeakyReLU(negative_slope=0.2, name=f"{name}_lrelu")(x)
+    elif act in ("relu", "tanh"):
+        x = layers.Activation(act, name=f"{name}_{act}")(x)
+    elif act != "linear":
+        raise ValueError(f"Unknown activation. Received: act={act!r}")
+    return x
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class ReflectionPadding2D(layers.Layer):
+    """Reflection padding (as PyTorch's `nn.ReflectionPad2d`) for the ResNet generator."""
+
+    def __init__(self, padding: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, x):
+        p = self.padding
+        return keras.ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        p = 2 * self.padding
+        return (b, None if h is None else h + p, None if w is None else w + p, c)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}

@@ -1,0 +1,55 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from pix2pix_tf.config import Pix2PixConfig  # noqa: E402
+
+
+def tiny_config(**overrides) -> Pix2PixConfig:
+    """A 32x32 model with few filters: builds and trains in well under a second."""
+    base = dict(image_size=32, generator_filters=4, discriminator_filters=4, seed=0, epochs=1,
+                num_samples=2)
+    base.update(overrides)
+    return Pix2PixConfig(**base)
+
+
+@pytest.fixture
+def config() -> Pix2PixConfig:
+    return tiny_config()
+
+
+def write_image(path: Path, array: np.ndarray, **kwargs) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path, **kwargs)
+    return path
+
+
+def random_image(h: int, w: int, c: int = 3, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    shape = (h, w) if c == 1 else (h, w, c)
+    return rng.integers(0, 256, shape, dtype=np.uint8)
+
+
+@pytest.fixture
+def ab_folder(tmp_path) -> Path:
+    """Six side-by-side A|B JPEGs of 40x80 (HxW)."""
+    folder = tmp_path / "ab"
+    for i in range(6):
+        write_image(folder / f"{i:03d}.jpg", random_image(40, 80, seed=i))
+    return folder
+
+
+@pytest.fixture
+def pair_folders(tmp_path) -> Path:
+    """A/ and B/ with four PNG pairs of 36x36, paired by name."""
+    root = tmp_path / "pairs"
+    for i in range(4):
+        write_image(root / "A" / f"img{i}.png", random_image(36, 36, seed=i))
+        write_image(root / "B" / f"img{i}.png", random_image(36, 36, seed=10 + i))
+    return root

@@ -1,0 +1,102 @@
+import keras
+import numpy as np
+import pytest
+from conftest import tiny_config
+
+from pix2pix_tf import Pix2PixConfig, build_discriminator, build_generator
+
+
+def test_paper_sizes_parameter_counts_and_patch_shape():
+    c = Pix2PixConfig()
+    g, d = build_generator(c), build_discriminator(c)
+    assert abs(g.count_params() - 54.4e6) < 0.05e6
+    assert abs(d.count_params() - 2.77e6) < 0.01e6
+    assert g.output_shape == (None, 256, 256, 3)
+    assert d.output_shape == (None, 30, 30, 1)
+
+
+@pytest.mark.parametrize("layers,side", [(0, 256), (1, 126), (3, 30), (5, 6)])
+def test_patchgan_depths(layers, side):
+    d = build_discriminator(Pix2PixConfig(discriminator_filters=4, discriminator_layers=layers))
+    assert d.output_shape == (None, side, side, 1)
+
+
+def test_leaky_relu_slope_is_0_2():
+    g = build_generator(tiny_config())
+    slopes = {l.negative_slope for l in g.layers if isinstance(l, keras.layers.LeakyReLU)}
+    assert slopes == {0.2}
+
+
+def test_no_norm_on_first_layer_and_bottleneck():
+    g = build_generator(tiny_config())
+    names = {l.name for l in g.layers}
+    assert "down1_norm" not in names and "down5_norm" not in names
+    assert {"down2_norm", "down4_norm"} <= names
+
+
+def test_dropout_on_first_three_decoder_blocks_only():
+    g = build_generator(tiny_config())
+    assert sorted(l.name for l in g.layers if isinstance(l, keras.layers.Dropout)) == [
+        "up1_dropout", "up2_dropout", "up3_dropout"]
+    g = build_generator(tiny_config(dropout=False))
+    assert not [l for l in g.layers if isinstance(l, keras.layers.Dropout)]
+
+
+def test_grayscale_to_colour_and_non_square():
+    c = tiny_config(image_size=(32, 64), input_channels=1, output_channels=3)
+    g, d = build_generator(c), build_discriminator(c)
+    x = np.zeros((2, 32, 64, 1), np.float32)
+    y = g(x, training=False)
+    assert y.shape == (2, 32, 64, 3)
+    assert d([x, np.asarray(y)]).shape[0] == 2
+
+
+def test_output_is_in_tanh_range():
+    g = build_generator(tiny_config())
+    y = g(np.random.uniform(-1, 1, (2, 32, 32, 3)).astype("float32"), training=False)
+    assert float(np.max(np.abs(y))) <= 1.0
+
+
+@pytest.mark.parametrize("blocks", [6, 9])
+def test_resnet_generator(blocks):
+    g = build_generator(tiny_config(generator="resnet", resnet_blocks=blocks))
+    assert g.output_shape == (None, 32, 32, 3)
+    assert sum(l.name.endswith("_add") for l in g.layers) == blocks
+
+
+@pytest.mark.parametrize("norm", ["batch", "instance", "none"])
+def test_norms_build(norm):
+    g = build_generator(tiny_config(norm=norm))
+    kinds = {type(l).__name__ for l in g.layers}
+    expected = {"batch": "BatchNormalization", "instance": "GroupNormalization"}.get(norm)
+    if expected:
+        assert expected in kinds
+    else:
+        assert not kinds & {"BatchNormalization", "GroupNormalization"}
+
+
+def test_unconditional_discriminator_ignores_the_input():
+    d = build_discriminator(tiny_config(conditional=False))
+    y = np.random.uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    a = d([np.zeros_like(y), y])
+    b = d([np.ones_like(y), y])
+    np.testing.assert_allclose(a, b)
+
+
+def test_too_deep_discriminator_is_a_clear_error():
+    with pytest.raises(ValueError, match="discriminator_layers"):
+        build_discriminator(tiny_config(discriminator_layers=6))
+
+
+@pytest.mark.parametrize("generator", ["unet", "resnet"])
+def test_keras_file_round_trip_gives_identical_outputs(tmp_path, generator):
+    c = tiny_config(generator=generator, resnet_blocks=2)
+    g, d = build_generator(c), build_discriminator(c)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    g.save(tmp_path / "g.keras")
+    d.save(tmp_path / "d.keras")
+    g2 = keras.models.load_model(tmp_path / "g.keras")
+    d2 = keras.models.load_model(tmp_path / "d.keras")
+    np.testing.assert_array_equal(g(x, training=False), g2(x, training=False))
+    np.testing.assert_array_equal(d([x, x]), d2([x, x]))
+    assert g2.get_config()["config"] == c.to_dict()

@@ -1,0 +1,189 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import tiny_config
+
+from pix2pix_tf import Pix2Pix, TrainingDiverged, train
+from pix2pix_tf.callbacks import LinearDecay
+from pix2pix_tf.checkpoint import latest_checkpoint
+from pix2pix_tf.data import builtin, make_dataset
+from pix2pix_tf.model import TEST_METRICS, TRAIN_METRICS
+
+
+def _batches(config, n=4):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (n, config.height, config.width, config.input_channels))
+    y = rng.uniform(-1, 1, (n, config.height, config.width, config.output_channels))
+    return tf.data.Dataset.from_tensor_slices((x.astype("float32"), y.astype("float32"))).batch(2)
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(norm="batch", gan_mode="vanilla"), dict(norm="instance", gan_mode="lsgan"),
+    dict(norm="none", gan_mode="hinge"), dict(generator="resnet", resnet_blocks=2),
+    dict(discriminator_layers=0), dict(conditional=False),
+    dict(input_channels=1, image_size=(32, 64)),
+])
+def test_every_variant_trains_a_step(overrides):
+    c = tiny_config(**overrides)
+    model = Pix2Pix(c)
+    model.compile()
+    before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    history = model.fit(_batches(c), epochs=1, verbose=0)
+    assert set(TRAIN_METRICS) <= set(history.history)
+    assert all(np.isfinite(history.history[k][0]) for k in TRAIN_METRICS)
+    after = model.generator.trainable_weights
+    assert any(not np.array_equal(b, a.numpy()) for b, a in zip(before, after))
+
+
+def test_losses_are_consistent_and_evaluate_reports_image_metrics():
+    c = tiny_config()
+    model = Pix2Pix(c)
+    model.compile()
+    h = model.fit(_batches(c), epochs=1, verbose=0, validation_data=_batches(c)).history
+    assert h["g_total"][0] == pytest.approx(h["g_gan"][0] + 100 * h["g_l1"][0], rel=1e-4)
+    assert h["d_total"][0] == pytest.approx(0.5 * (h["d_real"][0] + h["d_fake"][0]), rel=1e-4)
+    results = model.evaluate(_batches(c), return_dict=True, verbose=0)
+    assert set(TEST_METRICS) <= set(results)
+    assert all("val_" + k in h for k in TEST_METRICS)
+
+
+def test_compile_defaults_are_the_papers_adam():
+    model = Pix2Pix(tiny_config())
+    model.compile()
+    for opt in (model.g_optimizer, model.d_optimizer):
+        assert isinstance(opt, keras.optimizers.Adam)
+        assert float(opt.learning_rate) == pytest.approx(2e-4)
+        assert opt.beta_1 == 0.5
+
+
+def test_model_learns_a_small_fixed_set():
+    c = tiny_config(generator_filters=8, discriminator_filters=8, seed=1, flip=False)
+    keras.utils.set_random_seed(1)
+    source = builtin(c.replace(image_size=32), "train")
+    source.a, source.b, source.names = source.a[:8], source.b[:8], source.names[:8]
+    model = Pix2Pix(c)
+    model.compile()
+    eval_ds = make_dataset(source, c, training=False, batch_size=8)
+    l1_before = model.evaluate(eval_ds, return_dict=True, verbose=0)["l1"]
+    model.fit(make_dataset(source, c, training=True), steps_per_epoch=150, epochs=1, verbose=0)
+    l1_after = model.evaluate(eval_ds, return_dict=True, verbose=0)["l1"]
+    assert l1_after < 0.6 * l1_before, (l1_before, l1_after)
+
+
+def test_inference_mode_is_explicit():
+    c = tiny_config()
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    moving = Pix2Pix(c)
+    np.testing.assert_array_equal(moving(x), moving.generator(x, training=False))
+    batch = Pix2Pix(c.replace(inference_batch_stats=True), generator=moving.generator)
+    assert not np.allclose(batch(x), moving(x))
+
+
+def test_standard_keras_callbacks_work(tmp_path):
+    c = tiny_config()
+    model = Pix2Pix(c)
+    model.compile()
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "w.weights.h5"), save_weights_only=True),
+        keras.callbacks.TensorBoard(str(tmp_path / "tb")),
+        keras.callbacks.BackupAndRestore(str(tmp_path / "backup")),
+        keras.callbacks.EarlyStopping(monitor="g_l1", mode="min", patience=5),
+        keras.callbacks.CSVLogger(str(tmp_path / "log.csv")),
+    ]
+    model.fit(_batches(c), epochs=2, verbose=0, callbacks=callbacks)
+    assert (tmp_path / "w.weights.h5").exists()
+    assert "g_total" in (tmp_path / "log.csv").read_text()
+    clone = Pix2Pix(c)
+    clone.load_weights(tmp_path / "w.weights.h5")
+    x = np.zeros((1, 32, 32, 3), np.float32)
+    np.testing.assert_array_equal(clone(x), model(x))
+
+
+def test_pix2pix_keras_file_round_trip(tmp_path):
+    model = Pix2Pix(tiny_config())
+    model.save(tmp_path / "p.keras")
+    loaded = keras.models.load_model(tmp_path / "p.keras", compile=False)
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    np.testing.assert_array_equal(loaded(x), model(x))
+
+
+def test_linear_decay_matches_the_reference_schedule():
+    sched = LinearDecay(2e-4, epochs=200, decay_epochs=100)
+    assert [sched.factor(e) for e in (0, 99)] == [1.0, 1.0]
+    assert sched.factor(100) == pytest.approx(1 - 1 / 101)
+    assert sched.factor(199) == pytest.approx(1 / 101)
+
+
+def _weights(run_dir):
+    path, _ = latest_checkpoint(run_dir / "checkpoints")
+    with np.load(path) as data:
+        return [data[k] for k in sorted(data.files) if k != "paths"]
+
+
+def test_resume_gives_the_same_weights_as_uninterrupted(tmp_path):
+    c = tiny_config(seed=7, steps_per_epoch=3, sample_every=0)
+    train(c.replace(epochs=4), tmp_path / "straight", verbose=0)
+    train(c.replace(epochs=2), tmp_path / "split", verbose=0)
+    train(c.replace(epochs=4), tmp_path / "split", resume=True, verbose=0)
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
+    assert len(a) == len(b)
+    for wa, wb in zip(a, b):
+        np.testing.assert_array_equal(wa, wb)
+
+
+class _Crash(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.g_optimizer.iterations) == 5:
+            raise KeyboardInterrupt  # as a kill in the middle of epoch 2
+
+
+def test_kill_mid_epoch_then_resume(tmp_path):
+    c = tiny_config(seed=3, steps_per_epoch=3, sample_every=0, epochs=3)
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(c, run, callbacks=[_Crash()], verbose=0)
+    assert latest_checkpoint(run / "checkpoints")[1] == 1
+    assert not list((run / "checkpoints").glob("*.tmp"))
+    train(c, run, resume=True, verbose=0)
+    train(c, tmp_path / "straight", verbose=0)
+    for wa, wb in zip(_weights(run), _weights(tmp_path / "straight")):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_existing_run_is_not_overwritten_without_resume(tmp_path):
+    c = tiny_config(steps_per_epoch=1, sample_every=0)
+    train(c, tmp_path / "run", verbose=0)
+    before = (tmp_path / "run" / "checkpoints" / "latest.json").read_text()
+    with pytest.raises(ValueError, match="--resume"):
+        train(c, tmp_path / "run", verbose=0)
+    assert (tmp_path / "run" / "checkpoints" / "latest.json").read_text() == before
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    c = tiny_config(steps_per_epoch=2, sample_every=0, epochs=3)
+
+    class Poison(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:  # corrupt the weights after a good first epoch
+                for w in self.model.generator.trainable_weights:
+                    w.assign(tf.fill(w.shape, float("nan")))
+
+    run = tmp_path / "run"
+    with pytest.raises(TrainingDiverged, match="non-finite.*epoch 1"):
+        train(c, run, callbacks=[Poison()], verbose=0)
+    assert json.loads((run / "checkpoints" / "latest.json").read_text())["epoch"] == 1
+    assert all(np.isfinite(w).all() for w in _weights(run))
+
+
+def test_run_directory_layout(tmp_path):
+    c = tiny_config(steps_per_epoch=2, epochs=2)
+    train(c, tmp_path / "run", verbose=0)
+    run = tmp_path / "run"
+    assert (run / "config.json").exists() and (run / "generator.keras").exists()
+    assert sorted(p.name for p in (run / "samples").iterdir()) == [
+        "epoch_0001.png", "epoch_0002.png"]
+    assert list((run / "logs" / "train").iterdir())
+    assert list((run / "logs" / "samples").iterdir())
