@@ -12,7 +12,9 @@ import os
 import sys
 import traceback
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter out
+# TF's C++ log lines (no CUDA driver, grappler remapper notes) are noise to CLI users;
+# real failures still surface as Python exceptions. Set the variable to see them.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from pix2pix_tf.config import Pix2PixConfig, cli_fields  # noqa: E402
 

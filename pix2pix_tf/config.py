@@ -49,7 +49,7 @@ class Pix2PixConfig:
     generator: str = _opt("unet", "Generator architecture.", GENERATORS)
     generator_filters: int = _opt(64, "Filters of the generator's first layer (ngf).")
     depth: int | None = _opt(
-        None, "U-Net levels; default: the most the size allows (8 at 256, 7 at 128).")
+        None, "U-Net levels; default: log2 of the shorter side, 1x1 bottleneck (8 at 256).")
     resnet_blocks: int = _opt(9, "Residual blocks of the ResNet generator (6 or 9 usual).")
     dropout: bool = _opt(True, "Dropout 0.5 in the first three U-Net decoder blocks.")
     dropout_rate: float = _opt(0.5, "Dropout rate where dropout is on.")
@@ -104,11 +104,14 @@ class Pix2PixConfig:
 
     @property
     def unet_depth(self) -> int:
-        """U-Net levels: explicit `depth`, else log2 of the shorter side (1x1 bottleneck)."""
+        """U-Net levels: explicit `depth`, else log2 of the shorter side (1x1 bottleneck).
+
+        As the reference's unet_256 / unet_128: 8 levels at 256, 7 at 128, 5 at 32.
+        Sizes that 2^depth does not divide are refused (set `depth` explicitly).
+        """
         if self.depth is not None:
             return self.depth
-        g = math.gcd(self.height, self.width)
-        return int(math.log2(g & -g))  # largest power of two dividing both sides
+        return int(math.floor(math.log2(min(self.height, self.width))))
 
     @property
     def load_height_width(self) -> tuple[int, int]:

@@ -37,7 +37,7 @@ def random_image(h: int, w: int, c: int = 3, seed: int = 0) -> np.ndarray:
 
 
 @pytest.fixture
-def ab_folder(tmp_path) -> Path:
+def ab_dir(tmp_path) -> Path:
     """Six side-by-side A|B JPEGs of 40x80 (HxW)."""
     folder = tmp_path / "ab"
     for i in range(6):

@@ -14,7 +14,8 @@ def test_defaults_are_the_papers():
     assert c.gan_mode == "vanilla" and c.norm == "batch" and c.discriminator_layers == 3
 
 
-@pytest.mark.parametrize("size,depth", [(256, 8), (128, 7), (32, 5), ("64x128", 6), (96, 5)])
+@pytest.mark.parametrize("size,depth", [(256, 8), (128, 7), (32, 5), ("64x128", 6),
+                                        ("256x512", 8)])
 def test_depth_is_derived_from_the_size(size, depth):
     assert Pix2PixConfig(image_size=size).unet_depth == depth
 
@@ -29,6 +30,9 @@ def test_size_not_divisible_by_two_to_the_depth_is_a_clear_error():
         Pix2PixConfig(image_size=256, depth=8).replace(image_size=(256, 300))
     with pytest.raises(ValueError, match="image_size"):
         Pix2PixConfig(image_size=100, depth=5)
+    with pytest.raises(ValueError, match="multiple of 64"):
+        Pix2PixConfig(image_size=100)  # derived depth 6
+    assert Pix2PixConfig(image_size=96, depth=5).unet_depth == 5
 
 
 @pytest.mark.parametrize("field,value", [("norm", "layer"), ("gan_mode", "wgan"),

@@ -1,0 +1,103 @@
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import random_image, write_image
+from PIL import Image
+
+from pix2pix_tf.cli import build_parser, main
+from pix2pix_tf.config import Pix2PixConfig, cli_fields
+
+TINY = ["--image-size", "32", "--generator-filters", "4", "--discriminator-filters", "4",
+        "--steps-per-epoch", "2", "--seed", "0", "--verbose", "0"]
+
+
+def _cli(*args, cwd=None):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "pix2pix_tf", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=600)
+
+
+def test_every_config_field_is_a_flag_with_the_configs_default():
+    parser = build_parser()
+    args = parser.parse_args(["train", "--out", "x"])
+    for f in cli_fields():
+        assert getattr(args, f.name) is None  # unset -> the config's own default applies
+    assert len(cli_fields()) == len(Pix2PixConfig.__dataclass_fields__)
+
+
+def test_help_shows_examples():
+    r = _cli("train", "--help")
+    assert r.returncode == 0 and "examples:" in r.stdout and "--image-size" in r.stdout
+
+
+def test_train_then_translate_end_to_end(tmp_path):
+    run = tmp_path / "run"
+    r = _cli("train", "--out", str(run), "--epochs", "2", *TINY)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((run / "config.json").read_text())["image_size"] == [32, 32]
+    assert (run / "generator.keras").exists() and (run / "samples" / "epoch_0002.png").exists()
+    write_image(tmp_path / "in" / "a.png", random_image(50, 70))
+    write_image(tmp_path / "in" / "b.jpg", random_image(32, 32))
+    r = _cli("translate", "--model", str(run), str(tmp_path / "in"), "--out",
+             str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    with Image.open(tmp_path / "out" / "a.png") as im:
+        assert im.size == (70, 50)  # back to the input's own size
+    assert (tmp_path / "out" / "b.png").exists()
+
+
+def test_bad_input_exits_non_zero_with_one_line_naming_the_file(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "broken.jpg").write_bytes(b"not a jpeg")
+    r = _cli("train", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "run"), *TINY)
+    assert r.returncode == 2
+    assert "broken.jpg" in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_resume_continues_and_extends(tmp_path, capsys):
+    run = str(tmp_path / "run")
+    assert main(["train", "--out", run, "--epochs", "1", *TINY]) == 0
+    assert main(["train", "--out", run, "--epochs", "2", "--resume", "--verbose", "0"]) == 0
+    assert "Resuming" in capsys.readouterr().out
+    assert json.loads((tmp_path / "run" / "checkpoints" / "latest.json").read_text())["epoch"] == 2
+    # without --resume the existing run is refused, not overwritten
+    assert main(["train", "--out", run, "--epochs", "1", *TINY]) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--image-size", "100"], "image_size"),
+    (["--data", "no-such-dataset"], "no-such-dataset"),
+    (["--discriminator-layers", "7"], "discriminator_layers"),
+])
+def test_bad_options_name_the_option(tmp_path, capsys, args, needle):
+    code = main(["train", "--out", str(tmp_path / "r"), *TINY, *args])
+    assert code == 2 and needle in capsys.readouterr().err
+
+
+def test_translate_bad_model_file(tmp_path, capsys):
+    bad = tmp_path / "g.keras"
+    bad.write_bytes(b"nope")
+    assert main(["translate", "--model", str(bad), str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "g.keras" in capsys.readouterr().err
+    assert main(["translate", "--model", str(tmp_path / "missing"), str(tmp_path),
+                 "--out", str(tmp_path)]) == 2
+
+
+def test_grayscale_to_colour_from_paired_folders(tmp_path):
+    for i in range(2):
+        write_image(tmp_path / "d" / "A" / f"{i}.png", random_image(32, 32, 1, seed=i))
+        write_image(tmp_path / "d" / "B" / f"{i}.png", random_image(32, 32, 3, seed=i))
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(tmp_path / "d"), "--out", str(run), "--epochs", "1",
+                 "--input-channels", "1", *TINY]) == 0
+    from pix2pix_tf import load_generator
+
+    g, c = load_generator(run)
+    assert g.input_shape[-1] == 1 and c.input_channels == 1
+    assert np.asarray(g(np.zeros((1, 32, 32, 1), np.float32))).shape == (1, 32, 32, 3)
