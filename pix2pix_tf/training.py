@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +57,9 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         config = config.replace(seed=int(np.random.SeedSequence().entropy % 2**31))
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(run_dir / "config.json")
+    if not isinstance(data, PairSource):  # lets `export` calibrate on the same data
+        (run_dir / "run.json").write_text(json.dumps({"data": None if data is None
+                                                      else str(data)}))
     keras.utils.set_random_seed(config.seed)
 
     source = data if isinstance(data, PairSource) else resolve_data(data, config, "train",

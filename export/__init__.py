@@ -1,0 +1,198 @@
+"""Export a trained Pix2Pix generator: SavedModel, TFLite/LiteRT (fp32, fp16, int8), ONNX.
+
+Every artifact is run and compared with the Keras generator (see `export.verify`),
+and a report (`report.json`, `report.md`) lists format, size, parity, latency,
+threads and the conversion's peak memory.
+
+    python -m export --model runs/facades --formats savedmodel,tflite,onnx \\
+        --quantize fp32,fp16,int8 --out exports/facades
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from export.common import (
+    FORMATS,
+    QUANTIZATIONS,
+    SUPPORTED,
+    ExportError,
+    load,
+    median_latency_ms,
+    parse_list,
+    remove,
+    replace_atomically,
+    sample_inputs,
+    size_bytes,
+)
+from export.onnx import DEFAULT_OPSET, OnnxRunner, export_onnx
+from export.savedmodel import SavedModelRunner, export_savedmodel
+from export.tflite import TFLiteRunner, export_tflite
+from export.verify import THRESHOLDS, verify
+
+__all__ = ["ExportError", "OnnxRunner", "SavedModelRunner", "TFLiteRunner", "export_onnx",
+           "export_savedmodel", "export_tflite", "run_export", "verify", "THRESHOLDS"]
+
+
+def _artifact_path(out: Path, fmt: str, quantization: str, nchw: bool) -> Path:
+    if fmt == "savedmodel":
+        return out / "savedmodel" / "generator" / "1"
+    if fmt == "onnx":
+        return out / ("generator_nchw.onnx" if nchw else "generator.onnx")
+    return out / f"generator_{quantization}.tflite"
+
+
+def _convert_in_child(job: dict, work: Path) -> tuple[float, str | None]:
+    """Runs one conversion in a child process; returns (peak RSS in MB, error or None)."""
+    job_file = work / f"job_{abs(hash(job['out']))}.json"
+    job_file.write_text(json.dumps(job))
+    log = work / (job_file.stem + ".log")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "export.worker", str(job_file)],
+                                stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    peak_mb = usage.ru_maxrss / 1024  # Linux reports KiB
+    if proc.returncode != 0:
+        lines = [ln for ln in log.read_text().splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("error: ")]
+        reason = errors[-1][7:] if errors else (lines[-1] if lines else "")
+        if proc.returncode < 0:
+            reason = f"killed by signal {-proc.returncode} (out of memory?) {reason}"
+        return peak_mb, reason or f"exit status {proc.returncode}"
+    return peak_mb, None
+
+
+def _runner(fmt: str, path: Path, threads: int):
+    if fmt == "savedmodel":
+        return SavedModelRunner(path)
+    if fmt == "onnx":
+        return OnnxRunner(path, threads)
+    return TFLiteRunner(path, threads)
+
+
+def write_report(entries: list[dict], out: Path) -> None:
+    """Writes `report.json` and `report.md` (a Markdown table) atomically."""
+    tmp = out / "report.json.tmp"
+    tmp.write_text(json.dumps(entries, indent=2))
+    os.replace(tmp, out / "report.json")
+    def cell(e: dict, key: str, spec: str, scale: float = 1.0) -> str:
+        v = e.get(key)
+        return "–" if v is None else format(v * scale, spec)
+
+    rows = ["| format | quantization | size (MB) | max abs error | PSNR (dB) | latency (ms) "
+            "| threads | peak RSS (MB) | parity |", "|---|---|---|---|---|---|---|---|---|"]
+    for e in entries:
+        status = "pass" if e.get("passed") else f"FAIL: {e.get('error') or e.get('threshold')}"
+        rows.append(" | ".join([
+            f"| {e['format']}", e["quantization"], cell(e, "size_bytes", ".2f", 1e-6),
+            cell(e, "max_abs_error", ".2e"), cell(e, "psnr_db", ".1f"),
+            cell(e, "latency_ms", ".1f"), str(e.get("threads", "–")),
+            cell(e, "peak_rss_mb", ".0f"), f"{status} |"]))
+    tmp = out / "report.md.tmp"
+    tmp.write_text("\n".join(rows) + "\n")
+    os.replace(tmp, out / "report.md")
+
+
+def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,tflite,onnx",
+               quantize: str | list[str] = "fp32,fp16,int8", out: str | os.PathLike = "exports",
+               representative_data: str | os.PathLike | None = None, num_verify: int = 8,
+               calibration_samples: int = 32, threads: int = 2, opset: int = DEFAULT_OPSET,
+               nchw: bool = False, int8_io: str = "uint8") -> list[dict]:
+    """Exports, verifies and reports; the function behind `python -m export`.
+
+    Each conversion runs in a child process (its peak RSS is reported) and writes to
+    a temporary name; an artifact is moved into `out` only after it passed
+    verification, so a failed export leaves nothing half-written behind.
+
+    Args:
+        model: run directory or generator `.keras` file.
+        formats: subset of savedmodel, tflite, onnx.
+        quantize: subset of fp32, fp16, int8, dynamic (each format takes those it supports).
+        out: output folder; gets the artifacts, `report.json` and `report.md`.
+        representative_data: `--data`-style spec for verification/calibration inputs;
+            default: the run's training data, else the built-in set.
+        num_verify: inputs compared against Keras.
+        calibration_samples: int8 representative images.
+        threads: threads for the runtimes' latency measurements.
+        opset, nchw: ONNX options. int8_io: TFLite int8 input/output type.
+
+    Returns:
+        The report entries (one per artifact, plus the Keras reference).
+
+    Raises:
+        ExportError: after writing the report, if any export failed or missed its
+            parity threshold.
+    """
+    formats = parse_list(formats, FORMATS, "--formats")
+    quantize = parse_list(quantize, QUANTIZATIONS, "--quantize")
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"--out {out}: cannot create the output folder ({e}).") from None
+    if not os.access(out, os.W_OK):
+        raise ValueError(f"--out {out}: the output folder is not writable.")
+    generator, config = load(model)
+    if config.inference_batch_stats:
+        print("note: exported models use BatchNorm moving statistics (training=False); "
+              "this run was set to infer with batch statistics.")
+    inputs = sample_inputs(config, representative_data, max(num_verify, calibration_samples),
+                           model)
+    check = inputs[:num_verify]
+    reference = np.asarray(generator(check, training=False))
+    entries = [{"format": "keras", "quantization": "fp32", "path": str(model),
+                "size_bytes": int(generator.count_params() * 4), "max_abs_error": 0.0,
+                "psnr_db": None, "threads": "all",
+                "latency_ms": median_latency_ms(lambda x: generator(x, training=False), check),
+                "passed": True}]
+    model_file = str(Path(model) / "generator.keras" if Path(model).is_dir() else Path(model))
+    with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
+        work = Path(tmp)
+        calib = work / "calibration.npy"
+        np.save(calib, inputs[:calibration_samples])
+        for fmt in formats:
+            for q in quantize:
+                if q not in SUPPORTED[fmt]:
+                    continue
+                final = _artifact_path(out, fmt, q, nchw)
+                staged = work / f"{fmt}_{q}_{final.name}"
+                entry = {"format": fmt, "quantization": q, "path": str(final),
+                         "threads": threads if fmt != "savedmodel" else "all"}
+                print(f"Exporting {fmt} {q} ...", flush=True)
+                peak, error = _convert_in_child(
+                    {"model": model_file, "format": fmt, "quantization": q, "out": str(staged),
+                     "calibration": str(calib), "opset": opset, "nchw": nchw,
+                     "int8_io": int8_io}, work)
+                entry["peak_rss_mb"] = round(peak, 1)
+                if error is None:
+                    try:
+                        entry.update(verify(_runner(fmt, staged, threads), check, reference, q))
+                        entry["size_bytes"] = size_bytes(staged)
+                    except Exception as e:  # a runtime refusing the artifact
+                        error = f"{type(e).__name__}: {e}"
+                if error is not None:
+                    entry.update(passed=False, error=error)
+                if entry["passed"]:
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    replace_atomically(staged, final)
+                else:
+                    remove(staged)
+                    entry["path"] = None
+                entries.append(entry)
+    write_report(entries, out)
+    failed = [e for e in entries if not e["passed"]]
+    if failed:
+        raise ExportError("; ".join(
+            f"{e['format']} {e['quantization']}: {e.get('error') or 'parity ' + e['threshold']}"
+            f" missed (max abs error {e.get('max_abs_error')}, PSNR {e.get('psnr_db')})"
+            for e in failed) + f". Report: {out / 'report.json'}")
+    return entries

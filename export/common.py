@@ -1,0 +1,109 @@
+"""Shared pieces of the export module: loading, sample inputs, atomic writes, timing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pix2pix_tf.config import Pix2PixConfig
+from pix2pix_tf.errors import DataError
+
+FORMATS = ("savedmodel", "tflite", "onnx")
+QUANTIZATIONS = ("fp32", "fp16", "int8", "dynamic")
+# Which quantisations each format offers (others are skipped with a note).
+SUPPORTED = {"savedmodel": ("fp32",), "onnx": ("fp32",),
+             "tflite": ("fp32", "fp16", "int8", "dynamic")}
+
+
+class ExportError(RuntimeError):
+    """An export or its verification failed; the message says which and why."""
+
+
+def parse_list(value: str | list[str], allowed: tuple[str, ...], option: str) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [i.strip() for i in items if i.strip()]
+    bad = [i for i in items if i not in allowed]
+    if bad or not items:
+        raise ValueError(f"{option}: unknown value(s) {bad or items}. Choose from "
+                         f"{', '.join(allowed)}. Received: {option}={value!r}")
+    return items
+
+
+def load(model_path: str | os.PathLike):
+    """`(generator, config)` from a run directory or a generator `.keras` file."""
+    from pix2pix_tf.translate import load_generator
+
+    return load_generator(model_path)
+
+
+def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: int,
+                  model_path: str | os.PathLike | None = None) -> np.ndarray:
+    """`count` real inputs (no jitter) for verification and int8 calibration.
+
+    `spec` is a `--data`-style spec (folder, archive, dataset name); default: the data
+    the run was trained on (recorded in the run directory), else the built-in set.
+    """
+    from pix2pix_tf.data import make_dataset, resolve_data
+
+    if spec is None and model_path is not None and Path(model_path).is_dir():
+        info = Path(model_path) / "run.json"
+        if info.exists():
+            import json
+
+            spec = json.loads(info.read_text()).get("data")
+    source = resolve_data(spec, config, "train")
+    if len(source) == 0:
+        raise DataError(f"{spec}: the representative dataset is empty.")
+    batch = next(iter(make_dataset(source, config, training=False,
+                                   batch_size=min(count, len(source)))))[0]
+    return batch.numpy()
+
+
+def replace_atomically(tmp: Path, final: Path) -> None:
+    """Moves a finished file or folder into place, replacing an older one."""
+    if final.is_dir() and tmp.is_dir():
+        old = final.with_name(final.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.unlink()
+
+
+def size_bytes(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def median_latency_ms(fn, x: np.ndarray, repeats: int = 5) -> float:
+    """Median wall time of `fn(one image)` in ms, after one warm-up call."""
+    fn(x[:1])
+    times = []
+    for i in range(repeats):
+        t = time.perf_counter()
+        fn(x[i % len(x):i % len(x) + 1])
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def psnr_db(reference: np.ndarray, output: np.ndarray) -> float | None:
+    """PSNR of `output` against `reference` (both in [-1, 1], peak-to-peak 2).
+
+    None when they are identical (infinite PSNR; JSON has no infinity).
+    """
+    mse = float(np.mean((reference.astype(np.float64) - output.astype(np.float64)) ** 2))
+    return None if mse == 0 else float(10 * np.log10(4.0 / mse))

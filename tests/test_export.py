@@ -1,0 +1,155 @@
+"""Export of a small trained generator to every format and quantisation, verified."""
+
+import importlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import tiny_config
+
+import export
+from export import ExportError, run_export
+from export.__main__ import main as export_main
+from pix2pix_tf import train
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """A 32x32 generator trained briefly on the built-in data (int8 needs real weights)."""
+    run = tmp_path_factory.mktemp("export") / "run"
+    c = tiny_config(generator_filters=8, discriminator_filters=8, steps_per_epoch=40, epochs=2,
+                    sample_every=0)
+    train(c, run, verbose=0)
+    return run
+
+
+@pytest.fixture(scope="module")
+def exported(run_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("exported")
+    entries = run_export(run_dir, "savedmodel,tflite,onnx", "fp32,fp16,int8", out,
+                         num_verify=4, calibration_samples=8)
+    return out, entries
+
+
+def test_every_format_and_quantization_is_exported_and_verified(exported):
+    out, entries = exported
+    got = {(e["format"], e["quantization"]) for e in entries}
+    assert got == {("keras", "fp32"), ("savedmodel", "fp32"), ("tflite", "fp32"),
+                   ("tflite", "fp16"), ("tflite", "int8"), ("onnx", "fp32")}
+    report = json.loads((out / "report.json").read_text())
+    for e in report:
+        for key in ("format", "quantization", "path", "size_bytes", "max_abs_error", "psnr_db",
+                    "latency_ms"):
+            assert key in e
+        assert e["passed"]
+        if e["format"] != "keras":
+            assert Path(e["path"]).exists() and e["size_bytes"] > 0 and e["peak_rss_mb"] > 0
+    by = {(e["format"], e["quantization"]): e for e in report}
+    assert by["tflite", "fp32"]["max_abs_error"] <= 1e-4
+    assert by["onnx", "fp32"]["max_abs_error"] <= 1e-4
+    assert by["tflite", "fp16"]["psnr_db"] >= 45
+    assert by["tflite", "int8"]["psnr_db"] >= 30
+    assert by["tflite", "int8"]["size_bytes"] < 0.5 * by["tflite", "fp32"]["size_bytes"]
+    assert "| tflite | int8 |" in (out / "report.md").read_text()
+    assert not [p for p in out.iterdir() if p.name.startswith(".export-")]
+
+
+def test_savedmodel_layout_and_signatures(exported):
+    import tensorflow as tf
+
+    out, _ = exported
+    path = out / "savedmodel" / "generator" / "1"
+    assert (path / "saved_model.pb").exists()
+    loaded = tf.saved_model.load(str(path))
+    assert set(loaded.signatures) == {"serving_default", "serving_uint8"}
+    pixels = np.full((1, 32, 32, 3), 128, np.uint8)
+    y8 = loaded.signatures["serving_uint8"](image=tf.constant(pixels))["output"].numpy()
+    yf = loaded.signatures["serving_default"](
+        image=tf.constant(pixels.astype(np.float32) / 127.5 - 1))["output"].numpy()
+    assert y8.dtype == np.uint8
+    np.testing.assert_allclose(y8, np.round((yf + 1) * 127.5), atol=1)
+
+
+def test_savedmodel_stores_weights_once(exported, run_dir):
+    out, entries = exported
+    keras_bytes = next(e["size_bytes"] for e in entries if e["format"] == "keras")
+    sm = next(e["size_bytes"] for e in entries if e["format"] == "savedmodel")
+    assert sm < 1.6 * keras_bytes  # Model.export() would be ~2x plus the graph
+
+
+def test_runners_check_shape_and_dtype(exported):
+    out, _ = exported
+    runners = [export.TFLiteRunner(out / "generator_int8.tflite"),
+               export.OnnxRunner(out / "generator.onnx"),
+               export.SavedModelRunner(out / "savedmodel" / "generator" / "1")]
+    for runner in runners:
+        with pytest.raises(ValueError, match="shape"):
+            runner(np.zeros((1, 64, 64, 3), np.float32))
+        with pytest.raises(ValueError, match="float32"):
+            runner(np.zeros((1, 32, 32, 3), np.uint8))
+        assert runner(np.zeros((2, 32, 32, 3), np.float32)).shape == (2, 32, 32, 3)
+
+
+def test_onnx_nchw_option(run_dir, tmp_path):
+    entries = run_export(run_dir, "onnx", "fp32", tmp_path, num_verify=2, calibration_samples=2,
+                         nchw=True)
+    assert entries[-1]["passed"] and entries[-1]["path"].endswith("generator_nchw.onnx")
+    import onnx
+
+    dims = onnx.load(tmp_path / "generator_nchw.onnx").graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims][1:] == [3, 32, 32]
+
+
+def test_missed_parity_threshold_fails_loudly_and_leaves_no_artifact(run_dir, tmp_path,
+                                                                     monkeypatch):
+    verify_module = importlib.import_module("export.verify")
+    monkeypatch.setitem(verify_module.THRESHOLDS, "fp16", ("psnr_db", 1000.0))
+    with pytest.raises(ExportError, match="tflite fp16.*parity"):
+        run_export(run_dir, "tflite", "fp16", tmp_path, num_verify=2, calibration_samples=2)
+    assert not (tmp_path / "generator_fp16.tflite").exists()
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report[-1]["passed"] is False
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--formats", "tflite,coreml"], "coreml"),
+    (["--quantize", "int4"], "int4"),
+])
+def test_unknown_format_or_quantization(run_dir, tmp_path, capsys, argv, needle):
+    assert export_main(["--model", str(run_dir), "--out", str(tmp_path), *argv]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_missing_and_corrupt_model(tmp_path, capsys):
+    assert export_main(["--model", str(tmp_path / "nope.keras"), "--out", str(tmp_path)]) == 2
+    assert "nope.keras" in capsys.readouterr().err
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"\x00" * 10)
+    assert export_main(["--model", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "bad.keras" in capsys.readouterr().err
+
+
+def test_empty_representative_dataset(run_dir, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code = export_main(["--model", str(run_dir), "--out", str(tmp_path / "o"),
+                        "--formats", "tflite", "--quantize", "int8",
+                        "--representative-data", str(tmp_path / "empty")])
+    assert code == 2 and "empty" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_folder(run_dir, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    assert export_main(["--model", str(run_dir), "--out", str(locked)]) == 2
+    assert "not writable" in capsys.readouterr().err
+
+
+def test_output_path_that_is_a_file(run_dir, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert export_main(["--model", str(run_dir), "--out", str(blocker / "sub")]) == 2
+    assert "--out" in capsys.readouterr().err
