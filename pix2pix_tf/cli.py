@@ -27,6 +27,8 @@ EXAMPLES = """examples:
   python -m pix2pix_tf train --data path/with/A_and_B --input-channels 1 --out runs/color
   # a standard dataset by name (downloaded once) or from its archive:
   python -m pix2pix_tf train --data facades --out runs/facades
+  # all local GPUs (global batch 16 = 8 GPUs x 2); add --sync-batch-norm or --norm instance:
+  python -m pix2pix_tf train --data facades --strategy mirrored --batch-size 16 --out runs/f
   # continue after an interruption:
   python -m pix2pix_tf train --out runs/facades --resume
   # translate images with a trained model:
@@ -87,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data-dir", default=None, help="cache for downloaded datasets")
     t.add_argument("--intra-op-threads", type=int, default=0, help="0 = all cores")
     t.add_argument("--inter-op-threads", type=int, default=DEFAULT_INTER_OP_THREADS)
+    t.add_argument("--strategy", default="default",
+                   choices=("default", "mirrored", "multiworker", "tpu"),
+                   help="tf.distribute strategy; --batch-size is the global batch")
     t.add_argument("--verbose", default="auto", help="Keras fit verbosity: auto, 0, 1, 2")
     t.add_argument("--debug", action="store_true", help="show Python tracebacks")
     _add_config_flags(t)
@@ -145,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
 
         verbose = int(args.verbose) if str(args.verbose).isdigit() else args.verbose
         train(config, args.out, data=args.data, resume=args.resume, verbose=verbose,
-              data_dir=args.data_dir)
+              data_dir=args.data_dir, strategy=args.strategy)
         print(f"Done. Generator: {args.out}/generator.keras, samples: {args.out}/samples/, "
               f"TensorBoard: tensorboard --logdir {args.out}/logs")
         return 0

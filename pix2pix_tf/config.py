@@ -54,6 +54,8 @@ class Pix2PixConfig:
     dropout: bool = _opt(True, "Dropout 0.5 in the first three U-Net decoder blocks.")
     dropout_rate: float = _opt(0.5, "Dropout rate where dropout is on.")
     norm: str = _opt("batch", "Normalisation in both networks.", NORMS)
+    sync_batch_norm: bool = _opt(
+        False, "With several replicas: BatchNorm statistics over the global batch.")
     # --- discriminator ------------------------------------------------------------
     discriminator_filters: int = _opt(64, "Filters of the discriminator's first layer (ndf).")
     discriminator_layers: int = _opt(

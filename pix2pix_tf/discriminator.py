@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import keras
 from keras import layers
 
@@ -20,19 +22,20 @@ def patch_output_size(size: int, n_layers: int) -> int:
 
 
 def _patchgan(x, c: Pix2PixConfig):
+    block = partial(conv_norm_act, sync=c.sync_batch_norm)
     ndf, n = c.discriminator_filters, c.discriminator_layers
     if n == 0:  # PixelGAN: 1x1 receptive field
-        x = conv_norm_act(x, ndf, norm="none", act="lrelu", kernel_size=1, strides=1,
+        x = block(x, ndf, norm="none", act="lrelu", kernel_size=1, strides=1,
                           name="block1")
-        x = conv_norm_act(x, ndf * 2, norm=c.norm, act="lrelu", kernel_size=1, strides=1,
+        x = block(x, ndf * 2, norm=c.norm, act="lrelu", kernel_size=1, strides=1,
                           name="block2")
         return layers.Conv2D(1, 1, kernel_initializer=conv_init(), name="logits")(x)
-    x = conv_norm_act(x, ndf, norm="none", act="lrelu", name="block1")
+    x = block(x, ndf, norm="none", act="lrelu", name="block1")
     for i in range(1, n):
-        x = conv_norm_act(x, ndf * min(2**i, 8), norm=c.norm, act="lrelu", name=f"block{i + 1}")
+        x = block(x, ndf * min(2**i, 8), norm=c.norm, act="lrelu", name=f"block{i + 1}")
     # Stride-1 convs with 1-pixel zero padding, as the reference (256 -> ... 32 -> 31 -> 30).
     x = layers.ZeroPadding2D(1, name=f"block{n + 1}_pad")(x)
-    x = conv_norm_act(x, ndf * min(2**n, 8), norm=c.norm, act="lrelu", strides=1,
+    x = block(x, ndf * min(2**n, 8), norm=c.norm, act="lrelu", strides=1,
                       padding="valid", name=f"block{n + 1}")
     x = layers.ZeroPadding2D(1, name="logits_pad")(x)
     return layers.Conv2D(1, 4, padding="valid", kernel_initializer=conv_init(), name="logits")(x)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import keras
 from keras import layers
 
@@ -19,19 +21,20 @@ def _as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:
 
 def _unet(x, c: Pix2PixConfig):
     """Encoder C64-C128-C256-C512-C512-C512-C512-C512, mirrored decoder with skips."""
+    block = partial(conv_norm_act, sync=c.sync_batch_norm)
     ngf, depth = c.generator_filters, c.unet_depth
     skips = []
     for i in range(depth):
         # No norm on the first layer (as the paper) nor on the bottleneck: BatchNorm of
         # a 1x1 map at batch 1 outputs exactly beta, cutting the bottleneck off.
         plain = i == 0 or i == depth - 1
-        x = conv_norm_act(x, min(ngf * 2**i, ngf * 8), norm="none" if plain else c.norm,
+        x = block(x, min(ngf * 2**i, ngf * 8), norm="none" if plain else c.norm,
                           act="lrelu", name=f"down{i + 1}")
         skips.append(x)
     for j, skip in enumerate(reversed(skips[:-1])):
         level = depth - 2 - j
         rate = c.dropout_rate if c.dropout and j < 3 else 0.0
-        x = conv_norm_act(x, min(ngf * 2**level, ngf * 8), norm=c.norm, act="relu",
+        x = block(x, min(ngf * 2**level, ngf * 8), norm=c.norm, act="relu",
                           transpose=True, dropout=rate, name=f"up{j + 1}")
         x = layers.Concatenate(name=f"skip{j + 1}")([x, skip])
     x = layers.Conv2DTranspose(c.output_channels, 4, strides=2, padding="same",
@@ -41,25 +44,26 @@ def _unet(x, c: Pix2PixConfig):
 
 def _resnet(x, c: Pix2PixConfig):
     """c7s1-64, d128, d256, R256 x blocks, u128, u64, c7s1-out (reference ResnetGenerator)."""
+    block = partial(conv_norm_act, sync=c.sync_batch_norm)
     ngf = c.generator_filters
     x = ReflectionPadding2D(3, name="stem_pad")(x)
-    x = conv_norm_act(x, ngf, norm=c.norm, act="relu", kernel_size=7, strides=1,
+    x = block(x, ngf, norm=c.norm, act="relu", kernel_size=7, strides=1,
                       padding="valid", name="stem")
     for i in range(2):
-        x = conv_norm_act(x, ngf * 2 ** (i + 1), norm=c.norm, act="relu", kernel_size=3,
+        x = block(x, ngf * 2 ** (i + 1), norm=c.norm, act="relu", kernel_size=3,
                           name=f"down{i + 1}")
     filters = ngf * 4
     for b in range(c.resnet_blocks):
         y = ReflectionPadding2D(1, name=f"res{b + 1}_pad1")(x)
-        y = conv_norm_act(y, filters, norm=c.norm, act="relu", kernel_size=3, strides=1,
+        y = block(y, filters, norm=c.norm, act="relu", kernel_size=3, strides=1,
                           padding="valid", dropout=c.dropout_rate if c.dropout else 0.0,
                           name=f"res{b + 1}_a")
         y = ReflectionPadding2D(1, name=f"res{b + 1}_pad2")(y)
-        y = conv_norm_act(y, filters, norm=c.norm, act="linear", kernel_size=3, strides=1,
+        y = block(y, filters, norm=c.norm, act="linear", kernel_size=3, strides=1,
                           padding="valid", name=f"res{b + 1}_b")
         x = layers.Add(name=f"res{b + 1}_add")([x, y])
     for i in range(2):
-        x = conv_norm_act(x, ngf * 2 ** (1 - i), norm=c.norm, act="relu", kernel_size=3,
+        x = block(x, ngf * 2 ** (1 - i), norm=c.norm, act="relu", kernel_size=3,
                           transpose=True, name=f"up{i + 1}")
     x = ReflectionPadding2D(3, name="head_pad")(x)
     return layers.Conv2D(c.output_channels, 7, padding="valid", kernel_initializer=conv_init(),

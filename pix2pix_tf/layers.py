@@ -11,18 +11,20 @@ def conv_init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def norm_layer(norm: str, name: str) -> layers.Layer | None:
+def norm_layer(norm: str, name: str, synchronized: bool = False) -> layers.Layer | None:
     """Returns the normalisation layer for `norm` ("batch" | "instance" | "none").
 
     BatchNorm uses PyTorch's momentum (0.1 -> Keras 0.9) and epsilon (1e-5), as the
     reference implementation. Instance norm normalises each channel of each image
     (GroupNormalization with one group per channel), so it behaves the same at
-    training and inference and does not depend on the batch.
+    training and inference and does not depend on the batch. `synchronized`
+    all-reduces BatchNorm statistics across replicas under tf.distribute.
     """
     gamma_init = keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
     if norm == "batch":
         return layers.BatchNormalization(
-            momentum=0.9, epsilon=1e-5, gamma_initializer=gamma_init, name=name)
+            momentum=0.9, epsilon=1e-5, gamma_initializer=gamma_init, synchronized=synchronized,
+            name=name)
     if norm == "instance":
         return layers.GroupNormalization(
             groups=-1, epsilon=1e-5, gamma_initializer=gamma_init, name=name)
@@ -33,13 +35,13 @@ def norm_layer(norm: str, name: str) -> layers.Layer | None:
 
 def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_size: int = 4,
                   strides: int = 2, padding: str = "same", transpose: bool = False,
-                  dropout: float = 0.0):
+                  dropout: float = 0.0, sync: bool = False):
     """Conv (or transposed conv) -> optional norm -> optional dropout -> activation.
 
     The conv has no bias when a norm follows (the norm's beta replaces it).
     `act` is "lrelu" (LeakyReLU 0.2, the paper's slope), "relu", "tanh" or "linear".
     """
-    norm_l = norm_layer(norm, f"{name}_norm")
+    norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync)
     conv_cls = layers.Conv2DTranspose if transpose else layers.Conv2D
     x = conv_cls(filters, kernel_size, strides=strides, padding=padding,
                  use_bias=norm_l is None, kernel_initializer=conv_init(), name=f"{name}_conv")(x)

@@ -15,6 +15,15 @@ TRAIN_METRICS = ("g_total", "g_gan", "g_l1", "d_total", "d_real", "d_fake")
 TEST_METRICS = ("l1", "psnr", "ssim")
 
 
+def _logs(trackers: list[keras.metrics.Metric]) -> dict:
+    """Step logs. Under MultiWorkerMirroredStrategy, Keras 3 reduces them with a mean
+    over axis 0, which fails on scalars (tensorflow/tensorflow#72388): give them one."""
+    logs = {t.name: t.result() for t in trackers}
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
+    return logs
+
+
 def default_optimizer(config: Pix2PixConfig) -> keras.optimizers.Optimizer:
     """Adam(2e-4, beta_1=0.5), the paper's optimiser for both networks."""
     return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1,
@@ -70,9 +79,29 @@ class Pix2Pix(keras.Model):
         Other keyword arguments (`steps_per_execution`, `jit_compile`, ...) go to
         `keras.Model.compile`. No `loss`: the losses come from the config.
         """
-        super().compile(**kwargs)
+        # No `optimizer=`: Keras would default to an RMSprop this model never uses.
+        super().compile(optimizer=None, **kwargs)
         self.g_optimizer = g_optimizer or default_optimizer(self.config)
         self.d_optimizer = d_optimizer or default_optimizer(self.config)
+        if keras.config.dtype_policy().name == "mixed_float16":
+            # float16 gradients need loss scaling; Keras only wraps `model.optimizer`.
+            LSO = keras.optimizers.LossScaleOptimizer
+            if not isinstance(self.g_optimizer, LSO):
+                self.g_optimizer = LSO(self.g_optimizer, name="g_loss_scale")
+            if not isinstance(self.d_optimizer, LSO):
+                self.d_optimizer = LSO(self.d_optimizer, name="d_loss_scale")
+        # Create the optimiser slots now, in the caller's strategy scope: created lazily
+        # inside a replicated train step they fail under tf.distribute.
+        for opt, net in ((self.g_optimizer, self.generator),
+                         (self.d_optimizer, self.discriminator)):
+            if not opt.built:
+                opt.build(net.trainable_variables)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Both networks and optimisers are built in __init__/compile, so Keras' symbolic
+        # build has nothing to do; under a strategy it would also pull a batch and
+        # reduce it across replicas eagerly, which MultiWorkerMirroredStrategy rejects.
+        return
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -107,7 +136,7 @@ class Pix2Pix(keras.Model):
         for tracker, value in zip(self._train_trackers,
                                   (g_total, g_gan, g_l1, d_total, d_real, d_fake)):
             tracker.update_state(value)
-        return {t.name: t.result() for t in self._train_trackers}
+        return _logs(self._train_trackers)
 
     def test_step(self, data):
         x, y = data[0], data[1]
@@ -115,7 +144,7 @@ class Pix2Pix(keras.Model):
         self._test_trackers[0].update_state(l1_loss(y, fake))
         self._test_trackers[1].update_state(psnr(y, fake))
         self._test_trackers[2].update_state(ssim(y, fake))
-        return {t.name: t.result() for t in self._test_trackers}
+        return _logs(self._test_trackers)
 
     def predict_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data

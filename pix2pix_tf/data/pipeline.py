@@ -123,7 +123,10 @@ def make_dataset(source: PairSource, config: Pix2PixConfig, training: bool = Tru
           .skip(start_step * batch_size)
           .map(load_jittered, num_parallel_calls=AUTOTUNE, deterministic=True)
           .batch(batch_size, drop_remainder=True))
-    return ds.prefetch(AUTOTUNE)
+    # Under multi-worker training each worker takes its slice of every global batch.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options).prefetch(AUTOTUNE)
 
 
 def sample_batch(source: PairSource, config: Pix2PixConfig, count: int):

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks.NAME` (not tests; run them on a quiet machine)."""
