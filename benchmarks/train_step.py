@@ -49,6 +49,8 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=15)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--xla", action="store_true", help="also time the package step with XLA")
+    p.add_argument("--bf16", action="store_true",
+                   help="also time the package step under the mixed_bfloat16 policy")
     p.add_argument("--inter-op-threads", type=int, default=2,
                    help="process-wide, shared by all variants (package default 2; 0 = TF's)")
     args = p.parse_args()
@@ -83,6 +85,12 @@ def main() -> None:
             xla = Pix2Pix(config)
             xla.compile(jit_compile=True)
             variants["pix2pix_tf + XLA"] = partial(_package_step, xla, x, y)
+        if args.bf16:
+            keras.mixed_precision.set_global_policy("mixed_bfloat16")
+            bf16 = Pix2Pix(config)
+            keras.mixed_precision.set_global_policy("float32")
+            bf16.compile()
+            variants["pix2pix_tf + bfloat16"] = partial(_package_step, bf16, x, y)
         flops = train_step_flops(model.generator, model.discriminator) * batch
         for fn in variants.values():
             for _ in range(args.warmup):

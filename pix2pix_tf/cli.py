@@ -16,7 +16,7 @@ import traceback
 # real failures still surface as Python exceptions. Set the variable to see them.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from pix2pix_tf.config import Pix2PixConfig, cli_fields  # noqa: E402
+from pix2pix_tf.config import PRESETS, Pix2PixConfig, cli_fields  # noqa: E402
 
 EXAMPLES = """examples:
   # built-in synthetic data, small and quick (no download):
@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its latest checkpoint")
     t.add_argument("--data-dir", default=None, help="cache for downloaded datasets")
+    t.add_argument("--preset", default="paper", choices=tuple(PRESETS),
+                   help="named option set (mobile: half-width generator for phones); "
+                        "flags override it")
     t.add_argument("--intra-op-threads", type=int, default=0, help="0 = all cores")
     t.add_argument("--inter-op-threads", type=int, default=DEFAULT_INTER_OP_THREADS)
     t.add_argument("--strategy", default="default",
@@ -132,7 +135,7 @@ def _config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
     if "direction" not in given and (usual := _usual_direction(args.data)):
         given["direction"] = usual
         print(f"{args.data}: using its usual direction {usual} (set --direction to change).")
-    return Pix2PixConfig(**given)
+    return Pix2PixConfig.preset(args.preset, **given)
 
 
 def _configure_threads(intra: int, inter: int) -> None:

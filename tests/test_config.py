@@ -52,3 +52,11 @@ def test_json_round_trip(tmp_path):
 def test_unknown_key_in_json_is_rejected():
     with pytest.raises(ValueError, match="bogus"):
         Pix2PixConfig.from_dict({"bogus": 1})
+
+
+def test_presets():
+    assert Pix2PixConfig.preset("paper") == Pix2PixConfig()
+    mobile = Pix2PixConfig.preset("mobile", image_size=128)
+    assert mobile.generator_filters == 32 and mobile.image_size == (128, 128)
+    with pytest.raises(ValueError, match="preset"):
+        Pix2PixConfig.preset("tiny")
