@@ -35,10 +35,21 @@ def parse_list(value: str | list[str], allowed: tuple[str, ...], option: str) ->
 
 
 def load(model_path: str | os.PathLike):
-    """`(generator, config)` from a run directory or a generator `.keras` file."""
+    """`(generator, config)` from a run directory or a generator `.keras` file.
+
+    A generator trained in mixed precision is rebuilt in float32 with the same
+    weights (mixed policies keep float32 variables): exports are float32 graphs.
+    """
+    from pix2pix_tf.generator import build_generator
     from pix2pix_tf.translate import load_generator
 
-    return load_generator(model_path)
+    generator, config = load_generator(model_path)
+    if config.precision != "float32":
+        config = config.replace(precision="float32")
+        float32 = build_generator(config)
+        float32.set_weights(generator.get_weights())
+        generator = float32
+    return generator, config
 
 
 def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: int,

@@ -9,7 +9,7 @@ from keras import layers
 
 from pix2pix_tf.config import Pix2PixConfig
 from pix2pix_tf.generator import _as_config
-from pix2pix_tf.layers import conv_init, conv_norm_act
+from pix2pix_tf.layers import conv_init, conv_norm_act, precision_scope
 
 
 def patch_output_size(size: int, n_layers: int) -> int:
@@ -65,8 +65,9 @@ class Discriminator(keras.Model):
         h, w = config.height, config.width
         inp = keras.Input((h, w, config.input_channels), name="input_image")
         tgt = keras.Input((h, w, config.output_channels), name="target_image")
-        x = layers.Concatenate(name="pair")([inp, tgt]) if config.conditional else tgt
-        logits = _patchgan(x, config)
+        with precision_scope(config.precision):
+            x = layers.Concatenate(name="pair")([inp, tgt]) if config.conditional else tgt
+            logits = _patchgan(x, config)
         logits = layers.Activation("linear", dtype="float32", name="output")(logits)
         super().__init__(inputs=[inp, tgt], outputs=logits, name=name, **kwargs)
         self.pix2pix_config = config

@@ -8,7 +8,13 @@ import keras
 from keras import layers
 
 from pix2pix_tf.config import Pix2PixConfig
-from pix2pix_tf.layers import ReflectionPadding2D, conv_init, conv_norm_act, norm_layer
+from pix2pix_tf.layers import (
+    ReflectionPadding2D,
+    conv_init,
+    conv_norm_act,
+    norm_layer,
+    precision_scope,
+)
 
 
 def _as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:
@@ -92,7 +98,8 @@ class Generator(keras.Model):
         config = _as_config(config)
         inputs = keras.Input((config.height, config.width, config.input_channels), name="input")
         body = _unet if config.generator == "unet" else _resnet
-        x = body(inputs, config)
+        with precision_scope(config.precision):
+            x = body(inputs, config)
         # float32 output even under a mixed-precision policy.
         outputs = layers.Activation("tanh", dtype="float32", name="output")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 from keras import layers
+
+
+@contextlib.contextmanager
+def precision_scope(precision: str):
+    """Builds the layers created inside under the dtype policy `precision`.
+
+    Mixed policies compute in bfloat16/float16 and keep the variables in float32.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def conv_init() -> keras.initializers.Initializer:

@@ -83,7 +83,7 @@ class Pix2Pix(keras.Model):
         super().compile(optimizer=None, **kwargs)
         self.g_optimizer = g_optimizer or default_optimizer(self.config)
         self.d_optimizer = d_optimizer or default_optimizer(self.config)
-        if keras.config.dtype_policy().name == "mixed_float16":
+        if self.config.precision == "mixed_float16":
             # float16 gradients need loss scaling; Keras only wraps `model.optimizer`.
             LSO = keras.optimizers.LossScaleOptimizer
             if not isinstance(self.g_optimizer, LSO):

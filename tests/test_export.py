@@ -153,3 +153,12 @@ def test_output_path_that_is_a_file(run_dir, tmp_path, capsys):
     blocker.write_text("x")
     assert export_main(["--model", str(run_dir), "--out", str(blocker / "sub")]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_mixed_precision_run_exports_as_float32(tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(precision="mixed_bfloat16", steps_per_epoch=2, sample_every=0), run,
+          verbose=0)
+    entries = run_export(run, "tflite", "fp32", tmp_path / "out", num_verify=2,
+                         calibration_samples=2)
+    assert entries[-1]["passed"] and entries[-1]["max_abs_error"] <= 1e-4

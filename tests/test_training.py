@@ -24,7 +24,8 @@ def _batches(config, n=4):
     dict(norm="batch", gan_mode="vanilla"), dict(norm="instance", gan_mode="lsgan"),
     dict(norm="none", gan_mode="hinge"), dict(generator="resnet", resnet_blocks=2),
     dict(discriminator_layers=0), dict(conditional=False),
-    dict(input_channels=1, image_size=(32, 64)),
+    dict(input_channels=1, image_size=(32, 64)), dict(precision="mixed_bfloat16"),
+    dict(precision="mixed_float16"),
 ])
 def test_every_variant_trains_a_step(overrides):
     c = tiny_config(**overrides)
