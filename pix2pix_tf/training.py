@@ -39,7 +39,8 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         run_dir: output folder.
         data: `--data` spec (see `resolve_data`) or a `PairSource`; None = built-in.
         validation_data: optional source; default: the dataset's val split if any.
-        resume: continue from the latest checkpoint in `run_dir`.
+        resume: continue from the latest checkpoint in `run_dir` (on the run's own
+            data, recorded in `run.json`, when `data` is None).
         callbacks: extra Keras callbacks.
         verbose: passed to `fit`.
         data_dir: cache folder for standard datasets.
@@ -67,13 +68,15 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         raise ValueError(
             f"{run_dir} already holds a training run (checkpoint after epoch {latest[1]}). "
             "Pass --resume to continue it, or choose another --out; nothing was overwritten.")
+    info = run_dir / "run.json"
+    if resume and data is None and info.exists():  # continue on the run's own data
+        data = json.loads(info.read_text()).get("data")
     if config.seed is None:
         config = config.replace(seed=int(np.random.SeedSequence().entropy % 2**31))
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(run_dir / "config.json")
-    if not isinstance(data, PairSource):  # lets `export` calibrate on the same data
-        (run_dir / "run.json").write_text(json.dumps({"data": None if data is None
-                                                      else str(data)}))
+    if not isinstance(data, PairSource):  # for --resume, and `export` calibrates on it
+        info.write_text(json.dumps({"data": None if data is None else str(data)}))
     keras.utils.set_random_seed(config.seed)
 
     source = data if isinstance(data, PairSource) else resolve_data(data, config, "train",

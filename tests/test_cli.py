@@ -89,13 +89,16 @@ def test_translate_bad_model_file(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 2
 
 
-def test_grayscale_to_colour_from_paired_folders(tmp_path):
+def test_grayscale_to_colour_from_paired_folders(tmp_path, capsys):
     for i in range(2):
         write_image(tmp_path / "d" / "A" / f"{i}.png", random_image(32, 32, 1, seed=i))
         write_image(tmp_path / "d" / "B" / f"{i}.png", random_image(32, 32, 3, seed=i))
     run = tmp_path / "run"
     assert main(["train", "--data", str(tmp_path / "d"), "--out", str(run), "--epochs", "1",
                  "--input-channels", "1", *TINY]) == 0
+    # --resume without --data continues on the run's own data, not the built-in set
+    assert main(["train", "--out", str(run), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    assert "paired folders" in capsys.readouterr().out
     from pix2pix_tf import load_generator
 
     g, c = load_generator(run)

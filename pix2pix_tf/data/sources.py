@@ -51,7 +51,7 @@ class PairSource:
         return len(self.names)
 
 
-def _list_images(folder: Path, config: Pix2PixConfig) -> tuple[list[Path], list[tuple[str, str]]]:
+def _list_images(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder.")
     files, bad = [], []
@@ -113,7 +113,7 @@ def _finish(bad: list[tuple[str, str]], good: int, config: Pix2PixConfig, where:
 def ab_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSource:
     """Side-by-side A|B images in one folder (the Pix2Pix datasets' layout)."""
     folder = Path(folder)
-    files, bad = _list_images(folder, config)
+    files, bad = _list_images(folder)
     keep = []
     for path, (size, reason) in zip(files, _inspect_all(files)):
         if reason is None and size[0] % 2:
@@ -134,8 +134,8 @@ def paired_folders(a_dir: str | os.PathLike, b_dir: str | os.PathLike,
                    config: Pix2PixConfig) -> PairSource:
     """Two folders `A/` and `B/` whose images pair up by file name (extension ignored)."""
     a_dir, b_dir = Path(a_dir), Path(b_dir)
-    a_files, bad = _list_images(a_dir, config)
-    b_files, b_bad = _list_images(b_dir, config)
+    a_files, bad = _list_images(a_dir)
+    b_files, b_bad = _list_images(b_dir)
     bad += b_bad
     a_by, b_by = {p.stem: p for p in a_files}, {p.stem: p for p in b_files}
     only_a, only_b = sorted(set(a_by) - set(b_by)), sorted(set(b_by) - set(a_by))
