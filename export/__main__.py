@@ -17,33 +17,44 @@ EPILOG = """examples:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import inspect
+
+    from export import run_export
+
+    defaults = {k: v.default for k, v in inspect.signature(run_export).parameters.items()}
+
+    def opt(flag: str, help: str, **kwargs) -> None:
+        name = flag[2:].replace("-", "_")
+        shown = defaults.get(name, kwargs.get("default"))
+        p.add_argument(flag, help=f"{help} (default: {shown})", default=None, **kwargs)
+
     p = argparse.ArgumentParser(prog="python -m export", description=__doc__, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="run directory or generator .keras file")
-    p.add_argument("--formats", default="savedmodel,tflite,onnx")
-    p.add_argument("--quantize", default="fp32,fp16,int8",
-                   help="fp32, fp16, int8 (full integer), dynamic (slow: see export/README.md)")
-    p.add_argument("--representative-data", default=None,
-                   help="inputs for verification and int8 calibration (folder, archive or "
-                        "dataset name); default: the run's training data")
-    p.add_argument("--out", required=True)
-    p.add_argument("--num-verify", type=int, default=8)
-    p.add_argument("--calibration-samples", type=int, default=32)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default 17, max 18)")
+    p.add_argument("--out", required=True, help="output folder")
+    # Defaults live in run_export's signature only; unset flags are not passed.
+    opt("--formats", "savedmodel, tflite, onnx (comma-separated)")
+    opt("--quantize", "fp32, fp16, int8 (full integer), dynamic (slow: see export/README.md)")
+    opt("--representative-data", "inputs for verification and int8 calibration (folder, "
+        "archive or dataset name); None: the run's training data")
+    opt("--num-verify", "inputs compared with Keras", type=int)
+    opt("--calibration-samples", "int8 representative images", type=int)
+    opt("--threads", "threads of the runtimes when timing", type=int)
+    opt("--opset", "ONNX opset, at most 18", type=int)
     p.add_argument("--onnx-layout", choices=("nhwc", "nchw"), default="nhwc")
-    p.add_argument("--int8-io", choices=("uint8", "int8", "float"), default="uint8")
+    opt("--int8-io", "TFLite int8 input/output type", choices=("uint8", "int8", "float"))
     p.add_argument("--debug", action="store_true")
     args = p.parse_args(argv)
+    given = {k: v for k, v in vars(args).items()
+             if v is not None and k in defaults and k not in ("model", "out")}
+    if args.onnx_layout == "nchw":
+        given["nchw"] = True
 
-    from export import ExportError, run_export
-    from export.onnx import DEFAULT_OPSET
+    from export import ExportError
     from pix2pix_tf.errors import DataError
 
     try:
-        run_export(args.model, args.formats, args.quantize, args.out, args.representative_data,
-                   args.num_verify, args.calibration_samples, args.threads,
-                   args.opset or DEFAULT_OPSET, args.onnx_layout == "nchw", args.int8_io)
+        run_export(args.model, out=args.out, **given)
     except ExportError as e:
         print(open(os.path.join(args.out, "report.md")).read())
         print(f"error: {e}", file=sys.stderr)
