@@ -60,8 +60,10 @@ def test_compile_defaults_are_the_papers_adam():
         assert opt.beta_1 == 0.5
 
 
-def test_model_learns_a_small_fixed_set():
-    c = tiny_config(generator_filters=8, discriminator_filters=8, seed=1, flip=False)
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_model_learns_a_small_fixed_set(precision):
+    c = tiny_config(generator_filters=8, discriminator_filters=8, seed=1, flip=False,
+                    precision=precision)
     keras.utils.set_random_seed(1)
     source = builtin(c.replace(image_size=32), "train")
     source.a, source.b, source.names = source.a[:8], source.b[:8], source.names[:8]
