@@ -25,6 +25,8 @@ EXAMPLES = """examples:
   python -m pix2pix_tf train --data path/to/facades/train --direction BtoA --out runs/facades
   # folders A/ and B/ paired by file name, grayscale -> colour:
   python -m pix2pix_tf train --data path/with/A_and_B --input-channels 1 --out runs/color
+  # self-paired colourisation from any folder of colour photos (grayscale -> colour):
+  python -m pix2pix_tf train --data colorize:path/to/photos --out runs/color
   # a standard dataset by name (downloaded once) or from its archive:
   python -m pix2pix_tf train --data facades --out runs/facades
   # all local GPUs (global batch 16 = 8 GPUs x 2); add --sync-batch-norm or --norm instance:
@@ -82,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", default=None,
                    help="folder of A|B images, folder with A/ and B/, dataset archive, or a "
                         "dataset name (facades, cityscapes, maps, edges2shoes, edges2handbags, "
-                        "night2day); default: built-in synthetic facades")
+                        "night2day), or colorize:FOLDER (self-paired, from plain colour images);"
+                        " default: built-in synthetic facades")
     t.add_argument("--out", required=True, help="run directory")
     t.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its latest checkpoint")
@@ -109,19 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _usual_direction(spec: str | None) -> str | None:
+def _data_defaults(spec: str | None) -> dict:
+    """Config values a dataset or task implies (a dataset's usual direction, the
+    channels of a self-paired task), applied only where no flag sets them."""
     from pathlib import Path
 
+    from pix2pix_tf.data.sources import TASKS
     from pix2pix_tf.data.standard import STANDARD_DATASETS, name_from_archive
 
+    if spec is None:
+        return {}
+    task = spec.partition(":")[0]
+    if ":" in spec and task in TASKS:
+        return dict(TASKS[task][1])
     if spec in STANDARD_DATASETS:
-        return STANDARD_DATASETS[spec][1]
-    if spec and Path(spec).is_file():
+        return {"direction": STANDARD_DATASETS[spec][1]}
+    if Path(spec).is_file():
         try:
-            return STANDARD_DATASETS[name_from_archive(spec)][1]
+            return {"direction": STANDARD_DATASETS[name_from_archive(spec)][1]}
         except ValueError:
-            return None
-    return None
+            return {}
+    return {}
 
 
 def _config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
@@ -132,17 +143,22 @@ def _config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
     saved = Path(args.out) / "config.json"
     if args.resume and saved.exists():
         return Pix2PixConfig.load(saved).replace(**given)
-    if "direction" not in given and (usual := _usual_direction(args.data)):
-        given["direction"] = usual
-        print(f"{args.data}: using its usual direction {usual} (set --direction to change).")
+    implied = {k: v for k, v in _data_defaults(args.data).items() if k not in given}
+    if implied:
+        given.update(implied)
+        print(f"{args.data}: using {', '.join(f'{k}={v}' for k, v in implied.items())} "
+              "(flags override).")
     return Pix2PixConfig.preset(args.preset, **given)
 
 
 def _configure_threads(intra: int, inter: int) -> None:
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(intra)
-    tf.config.threading.set_inter_op_parallelism_threads(inter)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
+    except RuntimeError:  # TF already running in this process (main() called from Python)
+        print("note: TensorFlow is already initialised here; thread settings unchanged.")
 
 
 def _run(args: argparse.Namespace) -> int:

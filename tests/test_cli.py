@@ -104,3 +104,13 @@ def test_grayscale_to_colour_from_paired_folders(tmp_path, capsys):
     g, c = load_generator(run)
     assert g.input_shape[-1] == 1 and c.input_channels == 1
     assert np.asarray(g(np.zeros((1, 32, 32, 1), np.float32))).shape == (1, 32, 32, 3)
+
+
+def test_colorize_task_sets_channels_unless_given(tmp_path, capsys):
+    for i in range(2):
+        write_image(tmp_path / "photos" / f"{i}.png", random_image(32, 32, seed=i))
+    run = tmp_path / "run"
+    assert main(["train", "--data", f"colorize:{tmp_path / 'photos'}", "--out", str(run),
+                 "--epochs", "1", *TINY]) == 0
+    assert "input_channels=1" in capsys.readouterr().out
+    assert json.loads((run / "config.json").read_text())["input_channels"] == 1

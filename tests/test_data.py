@@ -166,3 +166,20 @@ def test_unknown_dataset_name(config):
 def test_fewer_pairs_than_the_batch(ab_dir, config):
     with pytest.raises(DataError, match="batch size"):
         make_dataset(resolve_data(ab_dir, config), config.replace(batch_size=8))
+
+
+def test_colorize_task_pairs_grayscale_with_colour(tmp_path):
+    for i in range(3):
+        write_image(tmp_path / "photos" / f"{i}.jpg", random_image(40, 40, seed=i))
+    c = tiny_config(input_channels=1, preprocess="none")
+    src = resolve_data(f"colorize:{tmp_path / 'photos'}", c)
+    assert src.layout == "colorize" and len(src) == 3
+    x, y = _first(make_dataset(src, c, training=False))
+    assert x.shape == (1, 32, 32, 1) and y.shape == (1, 32, 32, 3)
+    gray = (0.2989 * y[..., 0] + 0.587 * y[..., 1] + 0.114 * y[..., 2])[..., None]
+    np.testing.assert_allclose(x, gray, atol=0.02)  # the input is the target's luminance
+
+
+def test_colorize_task_on_a_missing_folder(tmp_path, config):
+    with pytest.raises(DataError, match="nowhere"):
+        resolve_data(f"colorize:{tmp_path / 'nowhere'}", config)

@@ -43,6 +43,11 @@ def _loader(source: PairSource, config: Pix2PixConfig):
                           _to_channels(tf.gather(b_all, i), cb))
     read = tf.io.read_file if source.storage == "files" else tf.identity
     a_all = tf.constant(source.a)
+    if source.layout == "colorize":
+        def load_colorize(i):
+            img = _decode(read(a_all[i]), 3)
+            return _to_channels(tf.image.rgb_to_grayscale(img), ca), _to_channels(img, cb)
+        return load_colorize
     if source.layout == "ab":
         def load_ab(i):
             img = _decode(read(a_all[i]), max(ca, cb))

@@ -28,7 +28,8 @@ class PairSource:
     """Indexable paired examples.
 
     Attributes:
-        layout: "ab" (side-by-side A|B images) or "pair" (A and B separate).
+        layout: "ab" (side-by-side A|B images), "pair" (A and B separate) or
+            "colorize" (one colour image per example: A is its grayscale, B itself).
         storage: "files" (paths), "bytes" (encoded images) or "arrays" (uint8 arrays).
         a: paths / bytes / array of A (or of the A|B images).
         b: the same for B with layout "pair", else None.
@@ -169,6 +170,28 @@ def paired_folders(a_dir: str | os.PathLike, b_dir: str | os.PathLike,
                       f"paired folders {a_dir} and {b_dir}", skipped=bad)
 
 
+def colorize_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSource:
+    """Self-paired colourisation: any folder of colour images; A = grayscale, B = colour."""
+    folder = Path(folder)
+    files, bad = _list_images(folder)
+    keep = []
+    for path, (size, reason) in zip(files, _inspect_all(files)):
+        reason = reason or _crop_problem(size, config)
+        if reason:
+            bad.append((str(path), reason))
+        else:
+            keep.append(path)
+    _finish(bad, len(keep), config, str(folder))
+    return PairSource("colorize", "files", [str(p) for p in keep], None, [p.name for p in keep],
+                      f"colourisation pairs from {folder}", skipped=bad, direction="AtoB")
+
+
+# Self-paired tasks: `--data TASK:FOLDER` builds the pairs from single images, with the
+# config values the task needs when the user sets none.
+TASKS = {"colorize": (colorize_folder, {"input_channels": 1, "output_channels": 3,
+                                        "direction": "AtoB"})}
+
+
 def builtin(config: Pix2PixConfig, split: str = "train") -> PairSource:
     """The built-in procedural dataset (label map -> facade picture); no download."""
     from pix2pix_tf.data.synthetic import synthetic_facades
@@ -186,7 +209,8 @@ def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: s
     Args:
         spec: None (built-in data); a folder of A|B images; a folder with `A/` and `B/`;
             a dataset folder with `train/` (and `val/`) inside; a downloaded archive
-            (`facades.tar.gz`); or a standard dataset name (`facades`, `maps`, ...).
+            (`facades.tar.gz`); a standard dataset name (`facades`, `maps`, ...); or a
+            self-paired task on a folder of plain images, `colorize:PATH`.
         config: the configuration (channels, crop size, `skip_bad_files`).
         split: "train" or "val"/"test".
         data_dir: cache folder for standard datasets.
@@ -198,6 +222,14 @@ def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: s
 
     if spec is None or str(spec) == "builtin":
         return builtin(config, split)
+    task, sep, rest = str(spec).partition(":")
+    if sep and task in TASKS:
+        folder = Path(rest)
+        if (folder / split).is_dir():
+            folder = folder / split
+        elif split != "train":
+            return None
+        return TASKS[task][0](folder, config)
     path = Path(spec)
     if path.is_dir():
         if (path / split).is_dir():
@@ -217,4 +249,5 @@ def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: s
         return standard.standard_dataset(str(spec), config, split, data_dir=data_dir)
     raise DataError(
         f"--data {spec}: no such folder or archive, and not a dataset name "
-        f"(known datasets: {', '.join(standard.STANDARD_DATASETS)}).")
+        f"(known datasets: {', '.join(standard.STANDARD_DATASETS)}; self-paired tasks: "
+        f"{', '.join(t + ':FOLDER' for t in TASKS)}).")
