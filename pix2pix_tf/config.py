@@ -225,6 +225,15 @@ class Pix2PixConfig:
             raise ValueError(f"{path} is not a valid config JSON file: {e}") from None
 
 
+def as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:
+    """A `Pix2PixConfig` from itself, its dict (as in saved models), or None (defaults)."""
+    if config is None:
+        return Pix2PixConfig()
+    if isinstance(config, dict):
+        return Pix2PixConfig.from_dict(config)
+    return config
+
+
 def _parse_size(size: Any) -> tuple[int, int]:
     """Accepts 256, "256", "256x512", (256, 512) or [256, 512]."""
     try:

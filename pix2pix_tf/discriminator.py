@@ -7,8 +7,7 @@ from functools import partial
 import keras
 from keras import layers
 
-from pix2pix_tf.config import Pix2PixConfig
-from pix2pix_tf.generator import _as_config
+from pix2pix_tf.config import Pix2PixConfig, as_config
 from pix2pix_tf.layers import conv_init, conv_norm_act, precision_scope
 
 
@@ -55,7 +54,7 @@ class Discriminator(keras.Model):
 
     def __init__(self, config: Pix2PixConfig | dict | None = None,
                  name: str = "discriminator", **kwargs):
-        config = _as_config(config)
+        config = as_config(config)
         out = min(patch_output_size(s, config.discriminator_layers) for s in config.image_size)
         if out < 1:
             raise ValueError(

@@ -7,7 +7,7 @@ from functools import partial
 import keras
 from keras import layers
 
-from pix2pix_tf.config import Pix2PixConfig
+from pix2pix_tf.config import Pix2PixConfig, as_config
 from pix2pix_tf.layers import (
     ReflectionPadding2D,
     conv_init,
@@ -15,14 +15,6 @@ from pix2pix_tf.layers import (
     norm_layer,
     precision_scope,
 )
-
-
-def _as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:
-    if config is None:
-        return Pix2PixConfig()
-    if isinstance(config, dict):
-        return Pix2PixConfig.from_dict(config)
-    return config
 
 
 def _unet(x, c: Pix2PixConfig):
@@ -95,7 +87,7 @@ class Generator(keras.Model):
 
     def __init__(self, config: Pix2PixConfig | dict | None = None, name: str = "generator",
                  **kwargs):
-        config = _as_config(config)
+        config = as_config(config)
         inputs = keras.Input((config.height, config.width, config.input_channels), name="input")
         body = _unet if config.generator == "unet" else _resnet
         with precision_scope(config.precision):

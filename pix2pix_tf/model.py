@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from pix2pix_tf.config import Pix2PixConfig
+from pix2pix_tf.config import Pix2PixConfig, as_config
 from pix2pix_tf.discriminator import build_discriminator
-from pix2pix_tf.generator import _as_config, build_generator
+from pix2pix_tf.generator import build_generator
 from pix2pix_tf.losses import discriminator_loss, generator_gan_loss, l1_loss
 from pix2pix_tf.metrics import psnr, ssim
 
@@ -62,7 +62,7 @@ class Pix2Pix(keras.Model):
                  generator: keras.Model | None = None,
                  discriminator: keras.Model | None = None, name: str = "pix2pix", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.config = _as_config(config)
+        self.config = as_config(config)
         self.generator = generator if generator is not None else build_generator(self.config)
         self.discriminator = (discriminator if discriminator is not None
                               else build_discriminator(self.config))
