@@ -114,3 +114,27 @@ def test_colorize_task_sets_channels_unless_given(tmp_path, capsys):
                  "--epochs", "1", *TINY]) == 0
     assert "input_channels=1" in capsys.readouterr().out
     assert json.loads((run / "config.json").read_text())["input_channels"] == 1
+
+
+def test_sigkill_mid_run_then_resume(tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    args = ["train", "--out", str(run), "--epochs", "3", *TINY, "--steps-per-epoch", "150",
+            "--sample-every", "0"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen([sys.executable, "-m", "pix2pix_tf", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    latest = run / "checkpoints" / "latest.json"
+    deadline = time.time() + 300
+    while not latest.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # somewhere in epoch 2 (or writing its checkpoint)
+    proc.wait()
+    done = json.loads(latest.read_text())["epoch"]
+    assert 1 <= done <= 3
+    r = _cli(*args, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(latest.read_text())["epoch"] == 3
+    assert not list((run / "checkpoints").glob("*.tmp"))
