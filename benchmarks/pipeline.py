@@ -4,7 +4,7 @@ random crop, mirror, batch), compared with the train step's rate.
     python -m benchmarks.pipeline [--data ../shared/data/facades/train] [--size 256]
 
 The pipeline must deliver >= 10x the train step's images/s so it never stalls
-training (`--step-seconds`: measured s/step of the train step, default 0.68).
+training (`--step-seconds`: measured s/step of the train step, default 0.40).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def main() -> None:
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--images", type=int, default=800)
-    p.add_argument("--step-seconds", type=float, default=0.68,
+    p.add_argument("--step-seconds", type=float, default=0.40,
                    help="train step time per batch to compare with")
     args = p.parse_args()
 

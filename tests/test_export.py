@@ -28,7 +28,7 @@ def run_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def exported(run_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("exported")
-    entries = run_export(run_dir, "savedmodel,tflite,onnx", "fp32,fp16,int8", out,
+    entries = run_export(run_dir, "savedmodel,tflite,onnx", "fp32,fp16,int8,dynamic", out,
                          num_verify=4, calibration_samples=8)
     return out, entries
 
@@ -37,7 +37,8 @@ def test_every_format_and_quantization_is_exported_and_verified(exported):
     out, entries = exported
     got = {(e["format"], e["quantization"]) for e in entries}
     assert got == {("keras", "fp32"), ("savedmodel", "fp32"), ("tflite", "fp32"),
-                   ("tflite", "fp16"), ("tflite", "int8"), ("onnx", "fp32")}
+                   ("tflite", "fp16"), ("tflite", "int8"), ("tflite", "dynamic"),
+                   ("onnx", "fp32")}
     report = json.loads((out / "report.json").read_text())
     for e in report:
         for key in ("format", "quantization", "path", "size_bytes", "max_abs_error", "psnr_db",
@@ -51,6 +52,7 @@ def test_every_format_and_quantization_is_exported_and_verified(exported):
     assert by["onnx", "fp32"]["max_abs_error"] <= 1e-4
     assert by["tflite", "fp16"]["psnr_db"] >= 45
     assert by["tflite", "int8"]["psnr_db"] >= 30
+    assert by["tflite", "dynamic"]["psnr_db"] >= 30
     assert by["tflite", "int8"]["size_bytes"] < 0.5 * by["tflite", "fp32"]["size_bytes"]
     assert "| tflite | int8 |" in (out / "report.md").read_text()
     assert not [p for p in out.iterdir() if p.name.startswith(".export-")]
