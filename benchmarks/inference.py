@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -30,25 +28,20 @@ def main() -> None:
 
     from benchmarks.common import emit, machine, table
     from benchmarks.export_full import export_full
+    from export.common import median_latency_ms
     from pix2pix_tf import load_generator
 
     info = machine()
     entries, _, model_path = export_full(args.model, args.data, args.steps)
     generator, _ = load_generator(model_path)
     x = np.random.default_rng(0).uniform(-1, 1, (1, *generator.input_shape[1:]))
-    x = tf.constant(x, tf.float32)
+    x = x.astype(np.float32)
     compiled = tf.function(lambda t: generator(t, training=False))
     rows = []
-    for name, fn in (("keras eager", lambda: generator(x, training=False).numpy()),
-                     ("keras tf.function", lambda: compiled(x).numpy())):
-        fn()
-        times = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t) * 1000)
+    for name, fn in (("keras eager", lambda t: generator(t, training=False).numpy()),
+                     ("keras tf.function", lambda t: compiled(t).numpy())):
         rows.append({"artifact": name, "quantization": "fp32", "threads": "all",
-                     "latency_ms": statistics.median(times), "size_mb": None})
+                     "latency_ms": median_latency_ms(fn, x, args.repeats), "size_mb": None})
     for e in entries:
         if e["format"] != "keras":
             rows.append({"artifact": e["format"], "quantization": e["quantization"],

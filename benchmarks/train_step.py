@@ -19,6 +19,8 @@ from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from pix2pix_tf.cli import DEFAULT_INTER_OP_THREADS  # noqa: E402
+
 
 def matmul_peak_gflops(n: int = 2048, reps: int = 5) -> float:
     import tensorflow as tf
@@ -51,8 +53,8 @@ def main() -> None:
     p.add_argument("--xla", action="store_true", help="also time the package step with XLA")
     p.add_argument("--bf16", action="store_true",
                    help="also time the package step under the mixed_bfloat16 policy")
-    p.add_argument("--inter-op-threads", type=int, default=2,
-                   help="process-wide, shared by all variants (package default 2; 0 = TF's)")
+    p.add_argument("--inter-op-threads", type=int, default=DEFAULT_INTER_OP_THREADS,
+                   help="process-wide, shared by all variants (default: the CLI's; 0 = TF's)")
     args = p.parse_args()
 
     import tensorflow as tf

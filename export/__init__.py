@@ -194,5 +194,5 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
         raise ExportError("; ".join(
             f"{e['format']} {e['quantization']}: {e.get('error') or 'parity ' + e['threshold']}"
             f" missed (max abs error {e.get('max_abs_error')}, PSNR {e.get('psnr_db')})"
-            for e in failed) + f". Report: {out / 'report.json'}")
+            for e in failed) + f". Report: {out / 'report.json'}", entries)
     return entries

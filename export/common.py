@@ -21,7 +21,14 @@ SUPPORTED = {"savedmodel": ("fp32",), "onnx": ("fp32",),
 
 
 class ExportError(RuntimeError):
-    """An export or its verification failed; the message says which and why."""
+    """An export or its verification failed; the message says which and why.
+
+    `entries` holds the whole report (as written to `report.json`).
+    """
+
+    def __init__(self, message: str, entries: list[dict] | None = None):
+        super().__init__(message)
+        self.entries = entries or []
 
 
 def parse_list(value: str | list[str], allowed: tuple[str, ...], option: str) -> list[str]:
@@ -62,11 +69,9 @@ def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: 
     from pix2pix_tf.data import make_dataset, resolve_data
 
     if spec is None and model_path is not None and Path(model_path).is_dir():
-        info = Path(model_path) / "run.json"
-        if info.exists():
-            import json
+        from pix2pix_tf.training import recorded_data
 
-            spec = json.loads(info.read_text()).get("data")
+        spec = recorded_data(model_path)
     source = resolve_data(spec, config, "train")
     if len(source) == 0:
         raise DataError(f"{spec}: the representative dataset is empty.")

@@ -21,6 +21,12 @@ from pix2pix_tf.errors import TrainingDiverged
 from pix2pix_tf.model import Pix2Pix
 
 
+def recorded_data(run_dir: str | os.PathLike) -> str | None:
+    """The `--data` spec a run was trained on (from its `run.json`), or None."""
+    info = Path(run_dir) / "run.json"
+    return json.loads(info.read_text()).get("data") if info.exists() else None
+
+
 def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
           data: str | os.PathLike | PairSource | None = None,
           validation_data: PairSource | None = None, resume: bool = False,
@@ -68,15 +74,15 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         raise ValueError(
             f"{run_dir} already holds a training run (checkpoint after epoch {latest[1]}). "
             "Pass --resume to continue it, or choose another --out; nothing was overwritten.")
-    info = run_dir / "run.json"
-    if resume and data is None and info.exists():  # continue on the run's own data
-        data = json.loads(info.read_text()).get("data")
+    if resume and data is None:  # continue on the run's own data
+        data = recorded_data(run_dir)
     if config.seed is None:
         config = config.replace(seed=int(np.random.SeedSequence().entropy % 2**31))
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(run_dir / "config.json")
     if not isinstance(data, PairSource):  # for --resume, and `export` calibrates on it
-        info.write_text(json.dumps({"data": None if data is None else str(data)}))
+        (run_dir / "run.json").write_text(
+            json.dumps({"data": None if data is None else str(data)}))
     keras.utils.set_random_seed(config.seed)
 
     source = data if isinstance(data, PairSource) else resolve_data(data, config, "train",

@@ -46,13 +46,12 @@ def load_generator(path: str | os.PathLike):
 
 def list_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
     """Expands files and folders into a sorted list of image files."""
-    from pix2pix_tf.data.sources import IMAGE_EXTENSIONS
+    from pix2pix_tf.data.sources import _list_images
 
     files: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            found = sorted(p for p in item.iterdir()
-                           if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith("."))
+            found, _ = _list_images(item)  # non-image files are skipped here
             if not found:
                 raise DataError(f"{item}: no images in this folder.")
             files.extend(found)

@@ -111,22 +111,29 @@ def _finish(bad: list[tuple[str, str]], good: int, config: Pix2PixConfig, where:
         raise DataError(f"{where}: no usable image pairs.")
 
 
-def ab_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSource:
-    """Side-by-side A|B images in one folder (the Pix2Pix datasets' layout)."""
-    folder = Path(folder)
+def _scan_folder(folder: Path, config: Pix2PixConfig, check) -> tuple[list[Path], list]:
+    """Images of `folder` that decode and pass `check(size) -> reason | None`."""
     files, bad = _list_images(folder)
     keep = []
     for path, (size, reason) in zip(files, _inspect_all(files)):
-        if reason is None and size[0] % 2:
-            reason = (f"A|B image has odd width {size[0]}: it cannot be split into two "
-                      "equal halves")
-        if reason is None:
-            reason = _crop_problem((size[0] // 2, size[1]), config)
+        reason = reason or check(size)
         if reason:
             bad.append((str(path), reason))
         else:
             keep.append(path)
     _finish(bad, len(keep), config, str(folder))
+    return keep, bad
+
+
+def ab_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSource:
+    """Side-by-side A|B images in one folder (the Pix2Pix datasets' layout)."""
+    def check(size):
+        if size[0] % 2:
+            return f"A|B image has odd width {size[0]}: it cannot be split into two equal halves"
+        return _crop_problem((size[0] // 2, size[1]), config)
+
+    folder = Path(folder)
+    keep, bad = _scan_folder(folder, config, check)
     return PairSource("ab", "files", [str(p) for p in keep], None, [p.name for p in keep],
                       f"A|B images in {folder}", skipped=bad)
 
@@ -173,15 +180,7 @@ def paired_folders(a_dir: str | os.PathLike, b_dir: str | os.PathLike,
 def colorize_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSource:
     """Self-paired colourisation: any folder of colour images; A = grayscale, B = colour."""
     folder = Path(folder)
-    files, bad = _list_images(folder)
-    keep = []
-    for path, (size, reason) in zip(files, _inspect_all(files)):
-        reason = reason or _crop_problem(size, config)
-        if reason:
-            bad.append((str(path), reason))
-        else:
-            keep.append(path)
-    _finish(bad, len(keep), config, str(folder))
+    keep, bad = _scan_folder(folder, config, lambda size: _crop_problem(size, config))
     return PairSource("colorize", "files", [str(p) for p in keep], None, [p.name for p in keep],
                       f"colourisation pairs from {folder}", skipped=bad, direction="AtoB")
 
