@@ -22,11 +22,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from pix2pix_tf.cli import DEFAULT_INTER_OP_THREADS  # noqa: E402
 
 
-def matmul_peak_gflops(n: int = 2048, reps: int = 5) -> float:
+def matmul_peak_gflops(n: int = 4096, reps: int = 5, dtype: str = "float32") -> float:
+    """Best-of-`reps` GFLOP/s of an n^3 matmul. 4096: a 2048^3 product is short enough
+    for timing artefacts to inflate it (it once read 447 GFLOP/s on a ~200 GFLOP/s CPU)."""
     import tensorflow as tf
 
-    a = tf.random.normal([n, n])
-    b = tf.random.normal([n, n])
+    a = tf.cast(tf.random.normal([n, n]), dtype)
+    b = tf.cast(tf.random.normal([n, n]), dtype)
     tf.linalg.matmul(a, b).numpy()
     times = []
     for _ in range(reps):
@@ -71,7 +73,10 @@ def main() -> None:
     info = machine()
     emit({"benchmark": "train_step", **info, "inter_op_threads": args.inter_op_threads})
     peak = matmul_peak_gflops()
-    emit({"benchmark": "matmul_peak", "gflops": round(peak, 1)})
+    emit({"benchmark": "matmul_peak", "dtype": "float32", "gflops": round(peak, 1)})
+    if args.bf16:
+        peak_bf16 = matmul_peak_gflops(dtype="bfloat16")
+        emit({"benchmark": "matmul_peak", "dtype": "bfloat16", "gflops": round(peak_bf16, 1)})
     rows = []
     for batch in map(int, args.batches.split(",")):
         keras.utils.set_random_seed(0)
@@ -80,19 +85,21 @@ def main() -> None:
         x = tf.constant(rng.uniform(-1, 1, (batch, args.size, args.size, 3)), tf.float32)
         y = tf.constant(rng.uniform(-1, 1, (batch, args.size, args.size, 3)), tf.float32)
         variants = {"tutorial baseline": partial(_baseline_step, TutorialTrainer(args.size), x, y)}
-        model = Pix2Pix(config)
+        model = Pix2Pix(config.replace(precision="float32"))
         model.compile()
-        variants["pix2pix_tf"] = partial(_package_step, model, x, y)
+        variants["pix2pix_tf (float32)"] = partial(_package_step, model, x, y)
         if args.xla:
-            xla = Pix2Pix(config)
+            xla = Pix2Pix(config.replace(precision="float32"))
             xla.compile(jit_compile=True)
             variants["pix2pix_tf + XLA"] = partial(_package_step, xla, x, y)
         if args.bf16:
-            keras.mixed_precision.set_global_policy("mixed_bfloat16")
-            bf16 = Pix2Pix(config)
-            keras.mixed_precision.set_global_policy("float32")
+            bf16 = Pix2Pix(config.replace(precision="mixed_bfloat16"))
             bf16.compile()
-            variants["pix2pix_tf + bfloat16"] = partial(_package_step, bf16, x, y)
+            # The variant must compute in bfloat16 (an earlier version timed float32 here).
+            compute = bf16.generator.get_layer("down2_conv").compute_dtype
+            if compute != "bfloat16":
+                raise SystemExit(f"bf16 variant computes in {compute}")
+            variants["pix2pix_tf + mixed_bfloat16"] = partial(_package_step, bf16, x, y)
         flops = train_step_flops(model.generator, model.discriminator) * batch
         for fn in variants.values():
             for _ in range(args.warmup):
@@ -109,12 +116,14 @@ def main() -> None:
             row = {"variant": name, "size": args.size, "batch": batch, "s_per_step": s,
                    "images_per_s": batch / s, "speedup_vs_baseline": base / s,
                    "step_gflop": flops / 1e9, "gflops": flops / s / 1e9,
-                   "pct_of_matmul_peak": 100 * flops / s / 1e9 / peak}
+                   "pct_of_matmul_peak": 100 * flops / s / 1e9 / (
+                       peak_bf16 if "bfloat16" in name else peak)}
             emit({"benchmark": "train_step", **row})
             rows.append(row)
     print(f"\n{info['date']}, {info['cpu']}, {info['cores']} cores, TF {info.get('tensorflow')}, "
           f"load {info['load_1min']:.2f}, inter-op threads {args.inter_op_threads}, "
-          f"matmul peak {peak:.0f} GFLOP/s")
+          f"matmul peak {peak:.0f} GFLOP/s float32"
+          + (f", {peak_bf16:.0f} GFLOP/s bfloat16 (bf16 rows use it)" if args.bf16 else ""))
     print(table(rows, ["variant", "size", "batch", "s_per_step", "images_per_s",
                        "speedup_vs_baseline", "step_gflop", "gflops", "pct_of_matmul_peak"]))
 

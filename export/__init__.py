@@ -36,6 +36,7 @@ from export.onnx import DEFAULT_OPSET, OnnxRunner, export_onnx
 from export.savedmodel import SavedModelRunner, export_savedmodel
 from export.tflite import TFLiteRunner, export_tflite
 from export.verify import THRESHOLDS, verify
+from pix2pix_tf.errors import DataError
 
 __all__ = ["ExportError", "OnnxRunner", "SavedModelRunner", "TFLiteRunner", "export_onnx",
            "export_savedmodel", "export_tflite", "run_export", "verify", "THRESHOLDS"]
@@ -79,8 +80,9 @@ def _runner(fmt: str, path: Path, threads: int):
     return TFLiteRunner(path, threads)
 
 
-def write_report(entries: list[dict], out: Path) -> None:
-    """Writes `report.json` and `report.md` (a Markdown table) atomically."""
+def write_report(entries: list[dict], out: Path, data: str | None = None) -> None:
+    """Writes `report.json` and `report.md` (a Markdown table) atomically; `data` says
+    which images verified (and calibrated) the artifacts."""
     tmp = out / "report.json.tmp"
     tmp.write_text(json.dumps(entries, indent=2))
     os.replace(tmp, out / "report.json")
@@ -88,7 +90,8 @@ def write_report(entries: list[dict], out: Path) -> None:
         v = e.get(key)
         return "–" if v is None else format(v * scale, spec)
 
-    rows = ["| format | quantization | size (MB) | max abs error | PSNR (dB) | latency (ms) "
+    rows = ([f"Verified (and int8 calibrated) on: {data}", ""] if data else []) + [
+            "| format | quantization | size (MB) | max abs error | PSNR (dB) | latency (ms) "
             "| threads | peak RSS (MB) | parity |", "|---|---|---|---|---|---|---|---|---|"]
     for e in entries:
         status = "pass" if e.get("passed") else f"FAIL: {e.get('error') or e.get('threshold')}"
@@ -138,18 +141,21 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ValueError(f"--out {out}: cannot create the output folder ({e}).") from None
+        raise DataError(f"--out {out}: cannot create the output folder ({e}).") from None
     if not os.access(out, os.W_OK):
-        raise ValueError(f"--out {out}: the output folder is not writable.")
+        raise DataError(f"--out {out}: the output folder is not writable.")
     generator, config = load(model)
-    if config.inference_batch_stats:
-        print("note: exported models use BatchNorm moving statistics (training=False); "
-              "this run was set to infer with batch statistics.")
-    inputs = sample_inputs(config, representative_data, max(num_verify, calibration_samples),
-                           model)
+    if config.inference_mode == "batch_stats":
+        print("note: this run infers in training mode (batch statistics + dropout noise, "
+              "not exportable); the exports compute its deterministic part: each image "
+              "normalised by its own statistics, no dropout (inference_mode image_stats).")
+    inputs, data_description = sample_inputs(
+        config, representative_data, max(num_verify, calibration_samples), model)
+    print(f"Verifying (and calibrating) on {data_description}.")
     check = inputs[:num_verify]
     reference = np.asarray(generator(check, training=False))
     entries = [{"format": "keras", "quantization": "fp32", "path": str(model),
+                "data": data_description, "inference_mode": config.inference_mode,
                 "size_bytes": int(generator.count_params() * 4), "max_abs_error": 0.0,
                 "psnr_db": None, "threads": "all",
                 "latency_ms": median_latency_ms(lambda x: generator(x, training=False), check),
@@ -188,7 +194,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                     remove(staged)
                     entry["path"] = None
                 entries.append(entry)
-    write_report(entries, out)
+    write_report(entries, out, data_description)
     failed = [e for e in entries if not e["passed"]]
     if failed:
         raise ExportError("; ".join(

@@ -7,8 +7,6 @@ import os
 import sys
 import traceback
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 EPILOG = """examples:
   python -m export --model runs/facades --out exports/facades
   python -m export --model runs/facades/generator.keras --formats tflite --quantize int8 \\
@@ -36,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     opt("--formats", "savedmodel, tflite, onnx (comma-separated)")
     opt("--quantize", "fp32, fp16, int8 (full integer), dynamic (slow: see export/README.md)")
     opt("--representative-data", "inputs for verification and int8 calibration (folder, "
-        "archive or dataset name); None: the run's training data")
+        "archive or dataset name); None: the run's recorded training data")
     opt("--num-verify", "inputs compared with Keras", type=int)
     opt("--calibration-samples", "int8 representative images", type=int)
     opt("--threads", "threads of the runtimes when timing", type=int)
@@ -51,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         given["nchw"] = True
 
     from export import ExportError
-    from pix2pix_tf.errors import DataError
+    from pix2pix_tf.errors import Pix2PixError
 
     try:
         run_export(args.model, out=args.out, **given)
@@ -59,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(open(os.path.join(args.out, "report.md")).read())
         print(f"error: {e}", file=sys.stderr)
         return 1
-    except (DataError, ValueError, OSError) as e:
+    except Pix2PixError as e:  # bad input; anything else keeps its traceback
         if args.debug:
             traceback.print_exc()
         print(f"error: {e}", file=sys.stderr)

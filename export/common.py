@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from pix2pix_tf.config import Pix2PixConfig
-from pix2pix_tf.errors import DataError
+from pix2pix_tf.errors import ConfigError, DataError, Pix2PixError
 
 FORMATS = ("savedmodel", "tflite", "onnx")
 QUANTIZATIONS = ("fp32", "fp16", "int8", "dynamic")
@@ -20,7 +20,7 @@ SUPPORTED = {"savedmodel": ("fp32",), "onnx": ("fp32",),
              "tflite": ("fp32", "fp16", "int8", "dynamic")}
 
 
-class ExportError(RuntimeError):
+class ExportError(Pix2PixError, RuntimeError):
     """An export or its verification failed; the message says which and why.
 
     `entries` holds the whole report (as written to `report.json`).
@@ -36,7 +36,7 @@ def parse_list(value: str | list[str], allowed: tuple[str, ...], option: str) ->
     items = [i.strip() for i in items if i.strip()]
     bad = [i for i in items if i not in allowed]
     if bad or not items:
-        raise ValueError(f"{option}: unknown value(s) {bad or items}. Choose from "
+        raise ConfigError(f"{option}: unknown value(s) {bad or items}. Choose from "
                          f"{', '.join(allowed)}. Received: {option}={value!r}")
     return items
 
@@ -60,24 +60,31 @@ def load(model_path: str | os.PathLike):
 
 
 def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: int,
-                  model_path: str | os.PathLike | None = None) -> np.ndarray:
-    """`count` real inputs (no jitter) for verification and int8 calibration.
+                  model_path: str | os.PathLike | None = None) -> tuple[np.ndarray, str]:
+    """`count` real inputs (no jitter) for verification and int8 calibration, and a
+    description of where they came from (stated in the export report).
 
     `spec` is a `--data`-style spec (folder, archive, dataset name); default: the data
-    the run was trained on (recorded in the run directory), else the built-in set.
+    the run was trained on, as recorded in its `run.json`. There is no silent
+    fallback: a bare `.keras` file, or a run without a record, needs `spec`.
     """
+    from pix2pix_tf import layout
     from pix2pix_tf.data import make_dataset, resolve_data
 
-    if spec is None and model_path is not None and Path(model_path).is_dir():
-        from pix2pix_tf.training import recorded_data
-
-        spec = recorded_data(model_path)
+    if spec is None:
+        if model_path is not None and Path(model_path).is_dir():
+            spec = layout.recorded_data(model_path)
+        if spec is None:
+            raise DataError(
+                f"{model_path}: no record of the data this model was trained on (a bare "
+                ".keras file, or a run without run.json); pass --representative-data with "
+                "images like its inputs, to verify and calibrate the export.")
     source = resolve_data(spec, config, "train")
-    if len(source) == 0:
+    if source is None or len(source) == 0:
         raise DataError(f"{spec}: the representative dataset is empty.")
     batch = next(iter(make_dataset(source, config, training=False,
                                    batch_size=min(count, len(source)))))[0]
-    return batch.numpy()
+    return batch.numpy(), source.description
 
 
 def replace_atomically(tmp: Path, final: Path) -> None:

@@ -48,7 +48,8 @@ def export_savedmodel(generator, out_dir: str | os.PathLike, name: str = "genera
         generator: the Keras generator.
         out_dir: folder for the model repository.
         name, version: TF Serving's `model_name/version` layout.
-        training: the inference mode (`config.inference_batch_stats`).
+        training: run the generator in training mode (default False: the config's
+            deterministic `inference_mode`, which the generator computes itself).
     """
     import tensorflow as tf
 

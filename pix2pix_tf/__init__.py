@@ -4,7 +4,9 @@ Public API:
     Pix2PixConfig, build_generator, build_discriminator, Pix2Pix, train,
     and the `data`, `callbacks`, `losses`, `metrics` modules.
 
-Names are imported lazily so that `python -m pix2pix_tf --help` starts fast.
+The Keras classes (generator, discriminator, Pix2Pix, their layers) are imported
+here, so `import pix2pix_tf` alone registers them and
+`keras.models.load_model("generator.keras")` works; other names load on first use.
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.1.0"
+
+# Registers the serialisable classes with Keras (see the module docstring).
+from pix2pix_tf import discriminator as _discriminator  # noqa: E402, F401
+from pix2pix_tf import generator as _generator  # noqa: E402, F401
+from pix2pix_tf import model as _model  # noqa: E402, F401
 
 _EXPORTS = {
     "Pix2PixConfig": "pix2pix_tf.config",

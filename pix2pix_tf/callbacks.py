@@ -10,36 +10,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from pix2pix_tf import layout
 from pix2pix_tf.checkpoint import save_training_state
-
-
-def to_uint8(images) -> np.ndarray:
-    """[-1, 1] float images (N, H, W, C) -> uint8 RGB (grayscale repeated to 3 channels)."""
-    images = np.asarray(images, dtype=np.float32)
-    images = np.clip((images + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-    if images.shape[-1] == 1:
-        images = np.repeat(images, 3, axis=-1)
-    return images
-
-
-def image_grid(inputs, outputs, targets=None) -> np.ndarray:
-    """One row per example: input | output | target, as a uint8 RGB image."""
-    columns = [to_uint8(inputs), to_uint8(outputs)]
-    if targets is not None:
-        columns.append(to_uint8(targets))
-    rows = [np.concatenate([col[i] for col in columns], axis=1) for i in range(len(inputs))]
-    return np.concatenate(rows, axis=0)
-
-
-def save_png(array: np.ndarray, path: str | os.PathLike) -> None:
-    """Writes a uint8 image atomically (temporary name, then rename)."""
-    from PIL import Image
-
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(np.asarray(array).squeeze() if array.shape[-1] == 1 else array).save(
-        tmp, format="PNG")
-    os.replace(tmp, path)
+from pix2pix_tf.images import image_grid, save_png, to_uint8  # noqa: F401  (were here)
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -84,66 +57,81 @@ def _finite(logs: dict | None, keys=("g_total", "d_total")) -> bool:
 
 
 class TrainingCheckpoint(keras.callbacks.Callback):
-    """Saves the full training state and `generator.keras` after each epoch.
+    """Saves the full training state and `generator.keras` every `every` epochs and
+    after the last one.
 
     Nothing is written for an epoch whose losses are not finite, so the last good
     checkpoint stays the latest. See `pix2pix_tf.checkpoint`.
 
     Args:
         run_dir: run folder; checkpoints go to `run_dir/checkpoints/`.
+        every: save after every N-th epoch.
+        keep: newest checkpoints kept.
+        last_epoch: the run's final epoch (always saved).
     """
 
-    def __init__(self, run_dir: str | os.PathLike):
+    def __init__(self, run_dir: str | os.PathLike, every: int = 1, keep: int = 2,
+                 last_epoch: int | None = None):
         super().__init__()
         self.run_dir = Path(run_dir)
+        self.every, self.keep, self.last_epoch = max(1, int(every)), int(keep), last_epoch
 
     def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        if done % self.every and done != self.last_epoch:
+            return
         if not _finite(logs) or getattr(self.model, "_pix2pix_diverged", False):
             return
-        save_training_state(self.model, self.run_dir / "checkpoints", epoch + 1)
-        tmp = self.run_dir / "generator.tmp.keras"
-        self.model.generator.save(tmp)
-        os.replace(tmp, self.run_dir / "generator.keras")
+        save_training_state(self.model, layout.checkpoints(self.run_dir), done, keep=self.keep)
+        layout.save_generator(self.model.generator, self.run_dir)
 
 
-class LinearDecay(keras.callbacks.Callback):
+class LinearDecay(keras.callbacks.LearningRateScheduler):
     """The paper's schedule: constant learning rate, then linear decay to 0.
 
     For epoch e (0-based) of `epochs`, the rate is `base * (1 - max(0, e + 1 - k) /
-    (decay_epochs + 1))` with `k = epochs - decay_epochs`, as the reference code.
+    (decay_epochs + 1))` with `k = epochs - decay_epochs`, as the reference code. A
+    Keras `LearningRateScheduler`: it sets `model.optimizer.learning_rate`, which on a
+    `Pix2Pix` sets both optimisers (TensorBoard logs it); it depends only on the
+    epoch, so a resumed run continues the schedule.
     """
 
     def __init__(self, base_lr: float, epochs: int, decay_epochs: int):
-        super().__init__()
+        super().__init__(lambda epoch, lr: float(base_lr * self.factor(epoch)))
         self.base_lr, self.epochs, self.decay_epochs = base_lr, epochs, decay_epochs
 
     def factor(self, epoch: int) -> float:
         constant = max(0, self.epochs - self.decay_epochs)
         return 1.0 - max(0, epoch + 1 - constant) / (self.decay_epochs + 1)
 
-    def on_epoch_begin(self, epoch, logs=None):
-        lr = self.base_lr * self.factor(epoch)
-        self.model.g_optimizer.learning_rate = lr
-        self.model.d_optimizer.learning_rate = lr
-
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Stops training at the first non-finite loss and records where it happened.
+    """Stops training at a non-finite loss and records where it was found.
 
-    `TrainingCheckpoint` then skips the epoch, keeping the last good checkpoint.
-    After `fit`, `self.diverged` is `(epoch, step, logs)` or None.
+    The logs are running epoch means, so a NaN stays in them once it appears: they are
+    read every `every` steps and at each epoch's end only, because reading them forces
+    the host to wait for the device. `TrainingCheckpoint` then skips the epoch, keeping
+    the last good checkpoint. After `fit`, `self.diverged` is `(epoch, step, logs)`.
     """
 
-    def __init__(self):
+    def __init__(self, every: int = 100):
         super().__init__()
+        self.every = max(1, int(every))
         self.diverged = None
         self._epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
+    def _check(self, step: int, logs) -> None:
         if self.diverged is None and not _finite(logs):
-            self.diverged = (self._epoch + 1, batch + 1, dict(logs))
+            self.diverged = (self._epoch + 1, step, {k: float(v) for k, v in logs.items()})
             self.model._pix2pix_diverged = True
             self.model.stop_training = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.every == 0:
+            self._check(batch + 1, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check(-1, logs)

@@ -3,40 +3,62 @@
 A checkpoint holds every variable of the generator and discriminator (weights,
 BatchNorm statistics and the dropout seed state), every variable of both
 optimisers (step count, learning rate, Adam moments) and the number of epochs
-done. Restoring it and continuing gives the same weights as never stopping.
+done, each stored under its variable path ("generator/down1_conv/kernel",
+"g_optimizer/g_adam/iteration", ...). Restoring matches variables by those paths,
+so a checkpoint of another architecture is refused, never loaded into the wrong
+slots. Restoring and continuing gives the same weights as never stopping.
 
 Files are written under a temporary name and renamed, and `latest.json` is
 switched only after the new file is complete, so a kill at any point leaves the
-previous checkpoint as the latest.
+previous checkpoint as the latest. A damaged newest checkpoint falls back to the
+previous one, with a message.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from pix2pix_tf.errors import DataError
+
 LATEST = "latest.json"
+_FILE = re.compile(r"^ckpt-(\d{6})\.npz$")
 
 
-def _state_variables(model) -> list:
-    """The variables that define the training state, in a stable order."""
+def _state_variables(model) -> dict:
+    """`{key: variable}` for the whole training state; keys are group + variable path."""
     for opt, net in ((model.g_optimizer, model.generator),
                      (model.d_optimizer, model.discriminator)):
         if opt is None:
             raise ValueError("The model must be compiled before saving or restoring its state.")
         if not opt.built:
             opt.build(net.trainable_variables)
-    return (list(model.generator.variables) + list(model.discriminator.variables)
-            + list(model.g_optimizer.variables) + list(model.d_optimizer.variables))
+    state: dict = {}
 
+    def add(key, v):
+        if key in state:  # never silently collapse two variables into one entry
+            raise ValueError(f"Two variables share the key {key!r}; rename a layer.")
+        state[key] = v
 
-def _atomic_write_json(path: Path, obj: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    for group, net in (("generator", model.generator), ("discriminator", model.discriminator)):
+        # Layer name + variable name: stable across processes, unlike `v.path` of the
+        # dropout layers' seed generators ("seed_generator_3/...", numbered per process).
+        for layer in net.layers:
+            for v in layer.variables:
+                add(f"{group}/{layer.name}/{v.name}", v)
+        if len(state) != len({id(v) for v in state.values()}) or not all(
+                any(v is w for w in state.values()) for v in net.variables):
+            raise ValueError(f"{group}: some variables belong to no layer.")
+    for group, opt in (("g_optimizer", model.g_optimizer), ("d_optimizer", model.d_optimizer)):
+        for v in opt.variables:
+            # Without the optimiser's own name: a user's Adam named "adam" matches ours.
+            add(f"{group}/{v.path.split('/', 1)[-1]}", v)
+    return state
 
 
 def save_training_state(model, directory: str | os.PathLike, epoch: int, keep: int = 2) -> Path:
@@ -53,47 +75,119 @@ def save_training_state(model, directory: str | os.PathLike, epoch: int, keep: i
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    variables = _state_variables(model)
+    state = _state_variables(model)
     path = directory / f"ckpt-{epoch:06d}.npz"
     tmp = path.with_name(path.name + ".tmp")
-    arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(variables)}
-    arrays["paths"] = np.array([v.path for v in variables])
+    arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(state.values())}
+    arrays["paths"] = np.array(list(state))
+    arrays["epoch"] = np.array(epoch)
     with open(tmp, "wb") as f:
         np.savez(f, **arrays)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _atomic_write_json(directory / LATEST, {"epoch": epoch, "file": path.name})
+    tmp = directory / (LATEST + ".tmp")
+    tmp.write_text(json.dumps({"epoch": epoch, "file": path.name}, indent=2))
+    os.replace(tmp, directory / LATEST)
     for old in sorted(directory.glob("ckpt-*.npz"))[:-keep]:
         old.unlink()
     return path
 
 
+def checkpoint_candidates(directory: str | os.PathLike) -> list[tuple[Path, int]]:
+    """`(path, epoch)` of the checkpoints in `directory`, newest first.
+
+    The file `latest.json` names comes first; every other complete `ckpt-*.npz` follows
+    by epoch, so a damaged latest one can fall back to its predecessor.
+    """
+    directory = Path(directory)
+    found = {}
+    for p in directory.glob("ckpt-*.npz") if directory.is_dir() else []:
+        if m := _FILE.match(p.name):
+            found[p] = int(m.group(1))
+    order = sorted(found.items(), key=lambda item: -item[1])
+    pointer = directory / LATEST
+    if pointer.exists():
+        try:
+            info = json.loads(pointer.read_text())
+            named = directory / str(info["file"])
+            order = ([(named, int(info["epoch"]))]
+                     + [item for item in order if item[0] != named])
+        except (ValueError, KeyError, TypeError):
+            print(f"note: {pointer} is damaged; using the newest checkpoint file instead.")
+    return order
+
+
 def latest_checkpoint(directory: str | os.PathLike) -> tuple[Path, int] | None:
-    """`(path, epoch)` of the newest complete checkpoint in `directory`, or None."""
-    pointer = Path(directory) / LATEST
-    if not pointer.exists():
-        return None
-    info = json.loads(pointer.read_text())
-    return Path(directory) / info["file"], int(info["epoch"])
+    """`(path, epoch)` of the newest checkpoint in `directory`, or None."""
+    candidates = checkpoint_candidates(directory)
+    return candidates[0] if candidates else None
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            paths = [str(p) for p in data["paths"]]
+            return {key: data[f"v{i:05d}"] for i, key in enumerate(paths)}
+    except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile) as e:
+        raise DataError(f"{path}: damaged or not a pix2pix_tf checkpoint "
+                        f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")\
+            from None
 
 
 def restore_training_state(model, path: str | os.PathLike) -> None:
-    """Loads a checkpoint written by `save_training_state` into a compiled `model`."""
-    variables = _state_variables(model)
-    try:
-        with np.load(path) as data:
-            paths = list(data["paths"])
-            if len(paths) != len(variables):
-                raise ValueError(
-                    f"Checkpoint {path} holds {len(paths)} variables, the model has "
-                    f"{len(variables)}: it was written for another configuration.")
-            values = [data[f"v{i:05d}"] for i in range(len(variables))]
-    except (OSError, KeyError, EOFError) as e:
-        raise ValueError(f"Checkpoint {path} is unreadable: {e}") from None
-    for v, value in zip(variables, values):
-        if tuple(v.shape) != value.shape:
-            raise ValueError(
-                f"Checkpoint {path}: variable {v.path} has shape {value.shape}, the model "
-                f"expects {tuple(v.shape)}: it was written for another configuration.")
-        v.assign(value)
+    """Loads a checkpoint written by `save_training_state` into a compiled `model`.
+
+    Raises:
+        DataError: the file is damaged, or its variables (names or shapes) are not
+            the model's: it was written for another configuration.
+    """
+    _assign(model, Path(path), _read(Path(path)))
+
+
+def _assign(model, path: Path, values: dict[str, np.ndarray]) -> None:
+    state = _state_variables(model)
+    missing, unexpected = sorted(set(state) - set(values)), sorted(set(values) - set(state))
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} of the model's variables are not in it "
+                         f"(e.g. {missing[0]})")
+        if unexpected:
+            parts.append(f"it has {len(unexpected)} the model lacks (e.g. {unexpected[0]})")
+        raise DataError(f"{path}: written for another architecture: " + "; ".join(parts)
+                        + ". Resume with the run's own config.json, or start a new --out.")
+    for key, v in state.items():
+        if tuple(v.shape) != values[key].shape:
+            raise DataError(
+                f"{path}: variable {key} has shape {values[key].shape}, the model expects "
+                f"{tuple(v.shape)}: it was written for another configuration.")
+    for key, v in state.items():
+        v.assign(values[key])
+
+
+def restore_latest(model, directory: str | os.PathLike) -> int:
+    """Restores the newest readable checkpoint in `directory`; returns its epoch.
+
+    A damaged checkpoint is skipped for the previous one, with a message; a checkpoint
+    of another architecture is an error (falling back would hide the mismatch).
+    """
+    candidates = checkpoint_candidates(directory)
+    if not candidates:
+        raise DataError(f"{directory}: no checkpoint to resume from.")
+    errors = []
+    for path, epoch in candidates:
+        if not path.exists():
+            errors.append(f"{path}: missing")
+            continue
+        try:
+            values = _read(path)
+        except DataError as e:
+            errors.append(str(e))
+            print(f"warning: {e} Trying the previous checkpoint.")
+            continue
+        _assign(model, path, values)
+        if errors:
+            print(f"Resumed from {path} (epoch {epoch}) instead.")
+        return epoch
+    raise DataError(f"{directory}: no readable checkpoint (" + "; ".join(errors) + ").")

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 import traceback
 
-# TF's C++ log lines (no CUDA driver, grappler remapper notes) are noise to CLI users;
-# real failures still surface as Python exceptions. Set the variable to see them.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from pix2pix_tf.config import PRESETS, Pix2PixConfig, cli_fields  # noqa: E402
+from pix2pix_tf.config import ARCHITECTURE, DATA, PRESETS, Pix2PixConfig, cli_fields
 
 EXAMPLES = """examples:
   # built-in synthetic data, small and quick (no download):
@@ -27,8 +22,10 @@ EXAMPLES = """examples:
   python -m pix2pix_tf train --data path/with/A_and_B --input-channels 1 --out runs/color
   # self-paired colourisation from any folder of colour photos (grayscale -> colour):
   python -m pix2pix_tf train --data colorize:path/to/photos --out runs/color
-  # a standard dataset by name (downloaded once) or from its archive:
+  # a standard dataset by name (downloaded once; its usual direction, facades: BtoA):
   python -m pix2pix_tf train --data facades --out runs/facades
+  # the reference implementation's training, exactly (alternating updates, 100+100 epochs):
+  python -m pix2pix_tf train --data facades --preset reference --out runs/facades_ref
   # all local GPUs (global batch 16 = 8 GPUs x 2); add --sync-batch-norm or --norm instance:
   python -m pix2pix_tf train --data facades --strategy mirrored --batch-size 16 --out runs/f
   # continue after an interruption:
@@ -57,8 +54,10 @@ def _flag_type(f: dataclasses.Field):
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("model, data and training options (Pix2PixConfig)")
+    groups = {g: parser.add_argument_group(f"{g} options (Pix2PixConfig)")
+              for g in (ARCHITECTURE, DATA, "training")}
     for f in cli_fields():
+        group = groups[f.metadata["group"]]
         flag = "--" + f.name.replace("_", "-")
         kind = _flag_type(f)
         default = f.default if not isinstance(f.default, tuple) else "x".join(map(str, f.default))
@@ -91,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out from its latest checkpoint")
     t.add_argument("--data-dir", default=None, help="cache for downloaded datasets")
     t.add_argument("--preset", default="paper", choices=tuple(PRESETS),
-                   help="named option set (mobile: half-width generator for phones); "
+                   help="named option set: paper (the defaults), mobile (half-width "
+                        "generator for phones), reference (the reference code's training: "
+                        "alternating updates, 100 + 100 decay epochs, Adam eps 1e-8); "
                         "flags override it")
     t.add_argument("--intra-op-threads", type=int, default=0, help="0 = all cores")
     t.add_argument("--inter-op-threads", type=int, default=DEFAULT_INTER_OP_THREADS)
@@ -106,48 +107,31 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", required=True, help="run directory or generator .keras file")
     r.add_argument("inputs", nargs="+", help="image files or folders")
     r.add_argument("--out", required=True, help="output folder (PNG files)")
-    r.add_argument("--inference-batch-stats", action=argparse.BooleanOptionalAction,
-                   default=None, help="override the run's inference mode")
+    r.add_argument("--inference-mode", default=None,
+                   choices=("image_stats", "moving_stats", "batch_stats"),
+                   help="override the run's inference mode (see train --help)")
+    r.add_argument("--layout", default="auto", choices=("auto", "single", "ab"),
+                   help="auto: images twice the model's aspect ratio are A|B pairs, their "
+                        "input half is translated; single: never split; ab: always split")
+    r.add_argument("--direction", default=None, choices=("AtoB", "BtoA"),
+                   help="which half of an A|B image is the input (default: the run's)")
+    r.add_argument("--batch-size", type=int, default=8, help="images per call")
     r.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser
-
-
-def _data_defaults(spec: str | None) -> dict:
-    """Config values a dataset or task implies (a dataset's usual direction, the
-    channels of a self-paired task), applied only where no flag sets them."""
-    from pathlib import Path
-
-    from pix2pix_tf.data.sources import TASKS
-    from pix2pix_tf.data.standard import STANDARD_DATASETS, name_from_archive
-
-    if spec is None:
-        return {}
-    task = spec.partition(":")[0]
-    if ":" in spec and task in TASKS:
-        return dict(TASKS[task][1])
-    if spec in STANDARD_DATASETS:
-        return {"direction": STANDARD_DATASETS[spec][1]}
-    if Path(spec).is_file():
-        try:
-            return {"direction": STANDARD_DATASETS[name_from_archive(spec)][1]}
-        except ValueError:
-            return {}
-    return {}
 
 
 def _config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
     from pathlib import Path
 
+    from pix2pix_tf import layout
+
     given = {f.name: getattr(args, f.name) for f in cli_fields()
              if getattr(args, f.name) is not None}
-    saved = Path(args.out) / "config.json"
+    saved = layout.config_path(Path(args.out))
     if args.resume and saved.exists():
         return Pix2PixConfig.load(saved).replace(**given)
-    implied = {k: v for k, v in _data_defaults(args.data).items() if k not in given}
-    if implied:
-        given.update(implied)
-        print(f"{args.data}: using {', '.join(f'{k}={v}' for k, v in implied.items())} "
-              "(flags override).")
+    # Options the data implies (a dataset's direction, a task's channels) are applied by
+    # `train()` itself, so the CLI and the Python API agree.
     return Pix2PixConfig.preset(args.preset, **given)
 
 
@@ -176,9 +160,17 @@ def _run(args: argparse.Namespace) -> int:
     from pix2pix_tf.translate import load_generator, translate_files
 
     generator, config = load_generator(args.model)
-    if args.inference_batch_stats is not None:
-        config = config.replace(inference_batch_stats=args.inference_batch_stats)
-    written = translate_files(generator, config, args.inputs, args.out)
+    if args.direction is not None:
+        config = config.replace(direction=args.direction)
+    if args.inference_mode is not None and args.inference_mode != config.inference_mode:
+        from pix2pix_tf.generator import build_generator
+
+        config = config.replace(inference_mode=args.inference_mode)
+        rebuilt = build_generator(config)
+        rebuilt.set_weights(generator.get_weights())
+        generator = rebuilt
+    written = translate_files(generator, config, args.inputs, args.out,
+                              layout_choice=args.layout, batch_size=args.batch_size)
     print(f"Wrote {len(written)} image(s) to {args.out}")
     return 0
 
@@ -186,14 +178,17 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 training diverged, 2 bad input)."""
     args = build_parser().parse_args(argv)
-    from pix2pix_tf.errors import DataError, TrainingDiverged
+    from pix2pix_tf.errors import Pix2PixError, TrainingDiverged
 
     try:
         return _run(args)
     except KeyboardInterrupt:
-        print("\nInterrupted. Continue with --resume.", file=sys.stderr)
+        print("\nInterrupted." + (" Continue with --resume." if args.command == "train"
+                                  else ""), file=sys.stderr)
         return 130
-    except (DataError, TrainingDiverged, ValueError, OSError) as e:
+    except Pix2PixError as e:
+        # Only the package's own errors are "bad input"; anything else (a bug, a full
+        # disk, a CUDA library that fails to load) keeps its traceback.
         if args.debug:
             traceback.print_exc()
         print(f"error: {e}", file=sys.stderr)

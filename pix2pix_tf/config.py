@@ -11,8 +11,11 @@ import dataclasses
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
+
+from pix2pix_tf.errors import ConfigError, DataError
 
 GENERATORS = ("unet", "resnet")
 NORMS = ("batch", "instance", "none")
@@ -21,86 +24,148 @@ DIRECTIONS = ("AtoB", "BtoA")
 PREPROCESS = ("resize_and_crop", "crop", "none")
 LR_SCHEDULES = ("constant", "linear_decay")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-# Named sets of overrides. "mobile": a half-width U-Net (ngf 32): 13.6M parameters, a
-# ~14 MB int8 .tflite and ~1/4 of the paper generator's FLOPs (numbers in README).
-PRESETS: dict[str, dict[str, Any]] = {"paper": {}, "mobile": {"generator_filters": 32}}
+UPDATES = ("alternating", "simultaneous")
+INFERENCE_MODES = ("image_stats", "moving_stats", "batch_stats")
+# The three groups of options. Model files (`generator.keras`) keep only ARCHITECTURE:
+# a run option added, renamed or removed later never stops a saved model from loading.
+ARCHITECTURE, DATA, TRAINING = "architecture", "data", "training"
+# Named sets of overrides (flags and keyword arguments override them in turn).
+PRESETS: dict[str, dict[str, Any]] = {
+    # The defaults: the paper's architecture and objective.
+    "paper": {},
+    # A half-width U-Net (ngf 32): 13.6M parameters, a ~14 MB int8 .tflite and ~1/4 of
+    # the paper generator's FLOPs (numbers in the README).
+    "mobile": {"generator_filters": 32},
+    # junyanz/pytorch-CycleGAN-and-pix2pix as run by its facades script (train_pix2pix.sh):
+    # row by row in the README ("--preset reference").
+    "reference": {"update": "alternating", "epochs": 200, "lr_schedule": "linear_decay",
+                  "decay_epochs": 100, "adam_epsilon": 1e-8, "dropout_blocks": None},
+}
 
 
-def _opt(default: Any, help: str, choices: tuple[str, ...] | None = None, cli: bool = True):
-    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli})
+def _opt(default: Any, help: str, group: str, choices: tuple | None = None, cli: bool = True):
+    return field(default=default,
+                 metadata={"help": help, "choices": choices, "cli": cli, "group": group})
+
+
+# Options whose `None` means "from the data" (a dataset's usual direction, a task's
+# channels): filled by `with_data_defaults`, else by these fallbacks.
+_DATA_IMPLIED = {"direction": "AtoB", "input_channels": 3}
 
 
 @dataclass
 class Pix2PixConfig:
-    """Configuration of a Pix2Pix model, its data pipeline and its training.
+    """Every option of a Pix2Pix model, its data pipeline and its training.
 
-    Constructible with no arguments: the defaults are those of the paper
-    (Isola et al., 2017) for 256x256 RGB images.
+    Three groups, each a block below: architecture (what a saved model keeps), data
+    (how pairs are read and jittered) and training (how a run proceeds). Constructible
+    with no arguments: the defaults are the paper's (Isola et al., 2017) for 256x256 RGB.
 
     Example:
     ```python
     config = Pix2PixConfig(image_size=128, input_channels=1)  # colourisation
-    config.depth  # 7: derived so that the U-Net bottleneck is 1x1
+    config.unet_depth  # 7: derived so that the U-Net bottleneck is 1x1
+    config.architecture()  # the dict a saved generator keeps
     ```
     """
 
-    # --- images -------------------------------------------------------------------
+    # --- architecture (stored in model files) ----------------------------------------
     image_size: int | tuple[int, int] = _opt(
-        256, "Training/crop size: N, or HxW for non-square images (e.g. 256x512).")
-    input_channels: int = _opt(3, "Channels of the input image (1 = grayscale, 3 = RGB).")
-    output_channels: int = _opt(3, "Channels of the generated image.")
-    # --- generator ----------------------------------------------------------------
-    generator: str = _opt("unet", "Generator architecture.", GENERATORS)
-    generator_filters: int = _opt(64, "Filters of the generator's first layer (ngf).")
+        256, "Training/crop size: N, or HxW for non-square images (e.g. 256x512).", ARCHITECTURE)
+    input_channels: int | None = _opt(
+        None, "Channels of the input image (1 = grayscale, 3 = RGB); default: the task's "
+        "(colorize: 1), else 3.", ARCHITECTURE)
+    output_channels: int = _opt(3, "Channels of the generated image.", ARCHITECTURE)
+    generator: str = _opt("unet", "Generator architecture.", ARCHITECTURE, GENERATORS)
+    generator_filters: int = _opt(64, "Filters of the generator's first layer (ngf).",
+                                  ARCHITECTURE)
     depth: int | None = _opt(
-        None, "U-Net levels; default: log2 of the shorter side, 1x1 bottleneck (8 at 256).")
-    resnet_blocks: int = _opt(9, "Residual blocks of the ResNet generator (6 or 9 usual).")
-    dropout: bool = _opt(True, "Dropout 0.5 in the first three U-Net decoder blocks.")
-    dropout_rate: float = _opt(0.5, "Dropout rate where dropout is on.")
-    norm: str = _opt("batch", "Normalisation in both networks.", NORMS)
+        None, "U-Net levels; default: log2 of the shorter side, 1x1 bottleneck (8 at 256).",
+        ARCHITECTURE)
+    resnet_blocks: int = _opt(9, "Residual blocks of the ResNet generator (6 or 9 usual).",
+                              ARCHITECTURE)
+    dropout: bool = _opt(True, "Dropout in the U-Net decoder blocks next to the bottleneck.",
+                         ARCHITECTURE)
+    dropout_rate: float = _opt(0.5, "Dropout rate where dropout is on.", ARCHITECTURE)
+    dropout_blocks: int | None = _opt(
+        3, "Decoder blocks with dropout (the paper's CD512 x3); None: as the reference code, "
+        "depth - 5 (3 at 256, 2 at 128).", ARCHITECTURE)
+    norm: str = _opt("batch", "Normalisation in both networks.", ARCHITECTURE, NORMS)
     sync_batch_norm: bool = _opt(
-        False, "With several replicas: BatchNorm statistics over the global batch.")
-    # --- discriminator ------------------------------------------------------------
-    discriminator_filters: int = _opt(64, "Filters of the discriminator's first layer (ndf).")
+        False, "With several replicas: BatchNorm statistics over the global batch.",
+        ARCHITECTURE)
+    inference_mode: str = _opt(
+        "image_stats", "How the generator normalises at inference (translate, export, "
+        "model(x)): image_stats = each image by its own statistics, dropout off "
+        "(deterministic; equals training's BatchNorm at batch 1; measured best, README); "
+        "moving_stats = BatchNorm moving averages; batch_stats = training mode with "
+        "dropout, as the paper and the TF tutorial (random, not exportable).",
+        ARCHITECTURE, INFERENCE_MODES)
+    discriminator_filters: int = _opt(64, "Filters of the discriminator's first layer (ndf).",
+                                      ARCHITECTURE)
     discriminator_layers: int = _opt(
-        3, "PatchGAN depth: 0 = 1x1 PixelGAN, 1 = 16x16, 3 = 70x70, 5 = 286x286 patches.")
-    conditional: bool = _opt(True, "Discriminator sees concat(input, target), as in the paper.")
-    # --- losses and optimisation --------------------------------------------------
-    gan_mode: str = _opt("vanilla", "Adversarial loss.", GAN_MODES)
-    lambda_l1: float = _opt(100.0, "Weight of the L1 term in the generator loss.")
-    learning_rate: float = _opt(2e-4, "Adam learning rate of both networks.")
-    beta_1: float = _opt(0.5, "Adam beta_1.")
-    beta_2: float = _opt(0.999, "Adam beta_2.")
-    lr_schedule: str = _opt(
-        "constant", "linear_decay: constant, then linear to 0 over --decay-epochs (paper).",
-        LR_SCHEDULES)
-    decay_epochs: int = _opt(100, "With linear_decay: the last N epochs decay linearly to 0.")
-    # --- data ---------------------------------------------------------------------
-    direction: str = _opt("AtoB", "AtoB: left/A is the input; BtoA: right/B is.", DIRECTIONS)
+        3, "PatchGAN depth: 0 = 1x1 PixelGAN, 1 = 16x16, 3 = 70x70, 5 = 286x286 patches.",
+        ARCHITECTURE)
+    conditional: bool = _opt(
+        True, "Discriminator sees concat(input, target), as in the paper.", ARCHITECTURE)
+    # --- data ------------------------------------------------------------------------
+    direction: str | None = _opt(
+        None, "AtoB: left/A is the input; BtoA: right/B is. Default: the dataset's usual "
+        "direction (facades, cityscapes: BtoA), else AtoB.", DATA, DIRECTIONS)
     preprocess: str = _opt(
         "resize_and_crop", "Training jitter: resize to load size then random crop (paper); "
-        "crop: random crop of the original; none: resize to image size.", PREPROCESS)
+        "crop: random crop of the original; none: resize to image size.", DATA, PREPROCESS)
     load_size: int | None = _opt(
-        None, "Resize size before the random crop; default image_size*286/256 (286 at 256).")
-    flip: bool = _opt(True, "Random horizontal mirror (same on input and target).")
-    skip_bad_files: bool = _opt(False, "Skip unreadable images (and report the count).")
-    # --- training -----------------------------------------------------------------
-    batch_size: int = _opt(1, "Global batch size (the paper uses 1).")
-    precision: str = _opt(
-        "float32", "Compute precision: mixed_bfloat16 (CPUs with AVX512-BF16/AMX, TPUs, "
-        "recent GPUs; 1.4x faster here) or mixed_float16 (GPUs, with loss scaling).",
-        PRECISIONS)
-    epochs: int = _opt(200, "Epochs (the paper trains facades for 200).")
-    steps_per_epoch: int | None = _opt(None, "Steps per epoch; default: one pass over the data.")
-    seed: int | None = _opt(None, "Random seed: weights, data order and jitter, dropout.")
-    inference_batch_stats: bool = _opt(
-        False, "Inference with batch statistics and dropout on (training=True), as the "
-        "paper's test-time noise and the TF tutorial; default uses moving statistics.")
-    sample_every: int = _opt(1, "Write a sample grid every N epochs (0 = never).")
-    num_samples: int = _opt(4, "Images in each sample grid.")
+        None, "Resize size before the random crop; default image_size*286/256 (286 at 256).",
+        DATA)
+    flip: bool = _opt(True, "Random horizontal mirror (same on input and target).", DATA)
+    skip_bad_files: bool = _opt(False, "Skip unreadable images (and report the count).", DATA)
+    # --- training --------------------------------------------------------------------
+    gan_mode: str = _opt("vanilla", "Adversarial loss.", TRAINING, GAN_MODES)
+    lambda_l1: float = _opt(100.0, "Weight of the L1 term in the generator loss.", TRAINING)
+    update: str = _opt(
+        "simultaneous", "simultaneous: G and D step from one forward pass (TF tutorial); "
+        "alternating: a D step, then a G step against the updated D (paper, reference). "
+        "Default simultaneous: cheaper per step, held-out quality level on facades (README).",
+        TRAINING, UPDATES)
+    learning_rate: float = _opt(2e-4, "Adam learning rate of both networks.", TRAINING)
+    beta_1: float = _opt(0.5, "Adam beta_1.", TRAINING)
+    beta_2: float = _opt(0.999, "Adam beta_2.", TRAINING)
+    adam_epsilon: float = _opt(1e-7, "Adam epsilon (Keras' default; PyTorch's is 1e-8).",
+                               TRAINING)
+    lr_schedule: str = _opt(
+        "constant", "linear_decay: constant, then linear to 0 over --decay-epochs (paper).",
+        TRAINING, LR_SCHEDULES)
+    decay_epochs: int = _opt(100, "With linear_decay: the last N epochs decay linearly to 0.",
+                             TRAINING)
+    batch_size: int = _opt(1, "Global batch size (the paper uses 1).", TRAINING)
+    precision: str | None = _opt(
+        None, "Compute precision; default: Keras' global dtype policy (float32 unless "
+        "set_global_policy). mixed_bfloat16: CPUs with AVX512-BF16/AMX, TPUs, recent GPUs; "
+        "mixed_float16: GPUs, with loss scaling.", TRAINING, PRECISIONS)
+    epochs: int = _opt(200, "Epochs (the paper trains facades for 200).", TRAINING)
+    steps_per_epoch: int | None = _opt(
+        None, "Steps per epoch; default: one pass over the data.", TRAINING)
+    seed: int | None = _opt(None, "Random seed: weights, data order and jitter, dropout.",
+                            TRAINING)
+    save_every: int = _opt(
+        1, "Write the full training state and generator.keras every N epochs (and after "
+        "the last); --resume continues from the last one written.", TRAINING)
+    keep_checkpoints: int = _opt(2, "Newest checkpoints kept (older ones are deleted).",
+                                 TRAINING)
+    nan_check_every: int = _opt(
+        100, "Check the losses for NaN/inf every N steps (and at each epoch end); checking "
+        "every step would force a device-to-host sync per step.", TRAINING)
+    sample_every: int = _opt(1, "Write a sample grid every N epochs (0 = never).", TRAINING)
+    num_samples: int = _opt(4, "Images in each sample grid.", TRAINING)
 
     def __post_init__(self) -> None:
         self.image_size = _parse_size(self.image_size)
+        # Which data-implied options were left to the data (see `with_data_defaults`).
+        object.__setattr__(self, "_from_data", frozenset(
+            k for k in _DATA_IMPLIED if getattr(self, k) is None))
+        for k in self._from_data:
+            setattr(self, k, _DATA_IMPLIED[k])
         self.validate()
 
     # --- derived values -----------------------------------------------------------
@@ -124,6 +189,15 @@ class Pix2PixConfig:
         return int(math.floor(math.log2(min(self.height, self.width))))
 
     @property
+    def num_dropout_blocks(self) -> int:
+        """U-Net decoder blocks with dropout (0 when `dropout` is off)."""
+        if not self.dropout:
+            return 0
+        if self.dropout_blocks is None:  # the reference: ngf*8 blocks between the 5 outer
+            return max(0, self.unet_depth - 5)
+        return self.dropout_blocks
+
+    @property
     def load_height_width(self) -> tuple[int, int]:
         if self.preprocess != "resize_and_crop":
             return self.image_size
@@ -142,72 +216,123 @@ class Pix2PixConfig:
     def b_channels(self) -> int:
         return self.output_channels if self.direction == "AtoB" else self.input_channels
 
+    def is_set(self, name: str) -> bool:
+        """False for a data-implied option left to the data (`direction`, `input_channels`)."""
+        return name not in self._from_data
+
     # --- checks -------------------------------------------------------------------
     def validate(self) -> None:
         """Raises `ValueError` naming the option when the configuration cannot work."""
         for name in ("input_channels", "output_channels"):
             if getattr(self, name) not in (1, 3):
-                raise ValueError(f"`{name}` must be 1 (grayscale) or 3 (RGB). "
+                raise ConfigError(f"`{name}` must be 1 (grayscale) or 3 (RGB). "
                                  f"Received: {name}={getattr(self, name)}")
-        for name, choices in (("generator", GENERATORS), ("norm", NORMS), ("gan_mode", GAN_MODES),
-                              ("direction", DIRECTIONS), ("preprocess", PREPROCESS),
-                              ("lr_schedule", LR_SCHEDULES), ("precision", PRECISIONS)):
-            if getattr(self, name) not in choices:
-                raise ValueError(
-                    f"`{name}` must be one of {choices}. Received: {name}={getattr(self, name)!r}")
-        for name in ("generator_filters", "discriminator_filters", "batch_size", "epochs"):
+        for f in dataclasses.fields(self):
+            choices, value = f.metadata.get("choices"), getattr(self, f.name)
+            if choices and not (value is None and f.name == "precision") and value not in choices:
+                raise ConfigError(
+                    f"`{f.name}` must be one of {choices}. Received: {f.name}={value!r}")
+        for name in ("generator_filters", "discriminator_filters", "batch_size", "epochs",
+                     "save_every", "keep_checkpoints", "nan_check_every"):
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"`{name}` must be >= 1. Received: {name}={getattr(self, name)}")
+                raise ConfigError(f"`{name}` must be >= 1. Received: {name}={getattr(self, name)}")
         if self.generator == "unet":
             depth = self.unet_depth
             if depth < 1:
-                raise ValueError(f"`depth` must be >= 1. Received: depth={depth}")
+                raise ConfigError(f"`depth` must be >= 1. Received: depth={depth}")
             factor = 2**depth
             if self.height % factor or self.width % factor:
-                raise ValueError(
+                raise ConfigError(
                     f"`image_size` must be divisible by 2^depth={factor} for a U-Net of depth "
                     f"{depth}. Received: image_size={self.height}x{self.width}. Use a size that "
                     f"is a multiple of {factor}, or set `depth` lower.")
         elif self.height % 4 or self.width % 4:
-            raise ValueError(
+            raise ConfigError(
                 "`image_size` must be divisible by 4 for the ResNet generator. "
                 f"Received: image_size={self.height}x{self.width}")
         if not 0 <= self.discriminator_layers <= 8:
-            raise ValueError(
+            raise ConfigError(
                 f"`discriminator_layers` must be in [0, 8]. Received: {self.discriminator_layers}")
         if not 0.0 <= self.dropout_rate < 1.0:
-            raise ValueError(f"`dropout_rate` must be in [0, 1). Received: {self.dropout_rate}")
+            raise ConfigError(f"`dropout_rate` must be in [0, 1). Received: {self.dropout_rate}")
+        if self.dropout_blocks is not None and self.dropout_blocks < 0:
+            raise ConfigError(f"`dropout_blocks` must be >= 0 or None. "
+                             f"Received: dropout_blocks={self.dropout_blocks}")
         if self.load_size is not None and self.load_size < min(self.image_size):
-            raise ValueError(
+            raise ConfigError(
                 f"`load_size` must be >= the crop size {min(self.image_size)}. "
                 f"Received: load_size={self.load_size}")
         if self.lr_schedule == "linear_decay" and self.decay_epochs < 1:
-            raise ValueError(f"`decay_epochs` must be >= 1. Received: {self.decay_epochs}")
+            raise ConfigError(f"`decay_epochs` must be >= 1. Received: {self.decay_epochs}")
+        if self.adam_epsilon <= 0:
+            raise ConfigError(f"`adam_epsilon` must be > 0. Received: {self.adam_epsilon}")
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> Pix2PixConfig:
-        """The config of a named preset ("paper", "mobile") with `overrides` applied."""
+        """The config of a named preset ("paper", "mobile", "reference") with `overrides`."""
         if name not in PRESETS:
-            raise ValueError(f"Unknown preset. Choose from {tuple(PRESETS)}. Received: {name!r}")
+            raise ConfigError(f"Unknown preset. Choose from {tuple(PRESETS)}. Received: {name!r}")
         return cls(**{**PRESETS[name], **overrides})
+
+    # --- data defaults ------------------------------------------------------------
+    def with_data_defaults(self, defaults: dict[str, Any], where: str) -> Pix2PixConfig:
+        """Applies what the data implies (`PairSource.defaults`) to the options left unset.
+
+        An option set explicitly wins; where it contradicts the data, a warning names both.
+        """
+        changes = {}
+        for key, value in defaults.items():
+            if self.is_set(key):
+                if getattr(self, key) != value:
+                    warnings.warn(
+                        f"{where}: the data's usual {key} is {value}, the config says "
+                        f"{getattr(self, key)}; training {key}={getattr(self, key)} as configured.",
+                        stacklevel=2)
+            else:
+                changes[key] = value
+        if not changes:
+            return self
+        new = dataclasses.replace(self, **changes)
+        object.__setattr__(new, "_from_data", frozenset())  # now decided
+        return new
 
     # --- serialisation ------------------------------------------------------------
     def replace(self, **changes: Any) -> Pix2PixConfig:
-        """Returns a copy with `changes` applied (and validated)."""
-        return dataclasses.replace(self, **changes)
+        """Returns a copy with `changes` applied (and validated); options left to the
+        data stay so unless changed."""
+        unset = {k: None for k in self._from_data if k not in changes}
+        return dataclasses.replace(self, **unset, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, group: str | None = None) -> dict[str, Any]:
+        """All options as a JSON-able dict, or those of one `group`."""
         d = dataclasses.asdict(self)
         d["image_size"] = list(self.image_size)
+        if group is not None:
+            d = {f.name: d[f.name] for f in dataclasses.fields(self)
+                 if f.metadata["group"] == group}
         return d
 
+    def architecture(self) -> dict[str, Any]:
+        """The architecture options: what a saved generator or discriminator keeps."""
+        return self.to_dict(ARCHITECTURE)
+
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Pix2PixConfig:
+    def from_dict(cls, d: dict[str, Any], source: str = "config",
+                  strict: bool = False) -> Pix2PixConfig:
+        """A config from a dict; unknown keys are ignored with a warning (an error with
+        `strict`), so files written by other versions keep loading."""
+        d = dict(d)
+        if "inference_batch_stats" in d:  # 0.1's boolean, now one of `inference_mode`
+            d.setdefault("inference_mode",
+                         "batch_stats" if d.pop("inference_batch_stats") else "moving_stats")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"Unknown Pix2PixConfig option(s): {unknown}")
-        return cls(**d)
+            message = f"{source}: unknown Pix2PixConfig option(s) {unknown}"
+            if strict:
+                raise ConfigError(message + ".")
+            warnings.warn(message + " ignored (written by another version?).", stacklevel=2)
+        return cls(**{k: v for k, v in d.items() if k in known})
 
     def save(self, path: str | os.PathLike) -> None:
         """Writes the config as JSON (atomically)."""
@@ -218,11 +343,23 @@ class Pix2PixConfig:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Pix2PixConfig:
+        """Reads a config written by `save`; a damaged or foreign file is a `DataError`
+        naming it."""
         try:
             with open(path) as f:
-                return cls.from_dict(json.load(f))
+                d = json.load(f)
         except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not a valid config JSON file: {e}") from None
+            raise DataError(f"{path}: damaged config file, not valid JSON "
+                            f"(line {e.lineno}, column {e.colno}).") from None
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: damaged config file (not text).") from None
+        if not isinstance(d, dict):
+            raise DataError(f"{path}: not a Pix2PixConfig file (a JSON "
+                            f"{type(d).__name__}, not an object).")
+        try:
+            return cls.from_dict(d, source=str(path))
+        except (TypeError, ValueError) as e:
+            raise DataError(f"{path}: invalid config: {e}") from None
 
 
 def as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:
@@ -230,7 +367,7 @@ def as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:
     if config is None:
         return Pix2PixConfig()
     if isinstance(config, dict):
-        return Pix2PixConfig.from_dict(config)
+        return Pix2PixConfig.from_dict(config, source="saved model config")
     return config
 
 
@@ -244,10 +381,10 @@ def _parse_size(size: Any) -> tuple[int, int]:
             size = (size, size)
         h, w = (int(s) for s in size)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ConfigError(
             f"`image_size` must be N or (height, width). Received: image_size={size!r}") from None
     if h < 1 or w < 1:
-        raise ValueError(f"`image_size` must be positive. Received: image_size={size!r}")
+        raise ConfigError(f"`image_size` must be positive. Received: image_size={size!r}")
     return (h, w)
 
 

@@ -8,6 +8,7 @@ import keras
 from keras import layers
 
 from pix2pix_tf.config import Pix2PixConfig, as_config
+from pix2pix_tf.errors import ConfigError
 from pix2pix_tf.layers import conv_init, conv_norm_act, precision_scope
 
 
@@ -57,7 +58,7 @@ class Discriminator(keras.Model):
         config = as_config(config)
         out = min(patch_output_size(s, config.discriminator_layers) for s in config.image_size)
         if out < 1:
-            raise ValueError(
+            raise ConfigError(
                 f"`discriminator_layers`={config.discriminator_layers} is too deep for "
                 f"image_size={config.height}x{config.width}: the logit map would be empty. "
                 "Use fewer layers or larger images.")
@@ -72,7 +73,7 @@ class Discriminator(keras.Model):
         self.pix2pix_config = config
 
     def get_config(self) -> dict:
-        return {"config": self.pix2pix_config.to_dict(), "name": self.name,
+        return {"config": self.pix2pix_config.architecture(), "name": self.name,
                 "trainable": self.trainable}
 
     @classmethod

@@ -19,6 +19,8 @@ import os
 
 import tensorflow as tf
 
+from pix2pix_tf.errors import ConfigError
+
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
 
@@ -34,7 +36,7 @@ def make_strategy(strategy: str | tf.distribute.Strategy | None = None) -> tf.di
         return tf.distribute.MirroredStrategy(devices=devices)
     if strategy == "multiworker":
         if "TF_CONFIG" not in os.environ:
-            raise ValueError("--strategy multiworker needs the TF_CONFIG environment variable "
+            raise ConfigError("--strategy multiworker needs the TF_CONFIG environment variable "
                              "(cluster addresses and this worker's index); see the README.")
         return tf.distribute.MultiWorkerMirroredStrategy()
     if strategy == "tpu":
@@ -43,9 +45,9 @@ def make_strategy(strategy: str | tf.distribute.Strategy | None = None) -> tf.di
             tf.config.experimental_connect_to_cluster(resolver)
             tf.tpu.experimental.initialize_tpu_system(resolver)
         except (ValueError, tf.errors.OpError) as e:
-            raise ValueError(f"--strategy tpu: no TPU reachable ({e}).") from None
+            raise ConfigError(f"--strategy tpu: no TPU reachable ({e}).") from None
         return tf.distribute.TPUStrategy(resolver)
-    raise ValueError(f"`strategy` must be one of {STRATEGIES}. Received: strategy={strategy!r}")
+    raise ConfigError(f"`strategy` must be one of {STRATEGIES}. Received: strategy={strategy!r}")
 
 
 def worker_index() -> int:
@@ -55,3 +57,17 @@ def worker_index() -> int:
     if task.get("type") in (None, "chief"):
         return 0
     return int(task.get("index", 0)) + (1 if "chief" in config.get("cluster", {}) else 0)
+
+
+def describe(strategy: tf.distribute.Strategy) -> str:
+    """One line: the strategy and the devices it trains on (printed at the start of a run,
+    so a GPU that failed to load shows up as training on the CPU)."""
+    try:
+        devices = list(strategy.extended.worker_devices)
+    except (RuntimeError, AttributeError):  # the default strategy has no device list
+        devices = []
+    gpus = tf.config.list_physical_devices("GPU")
+    where = ", ".join(d.split("/", 3)[-1] if "/" in d else d for d in devices) or (
+        "GPU:0" if gpus else "CPU:0")
+    return (f"strategy {type(strategy).__name__} on {where} ({len(gpus)} GPU(s) visible, "
+            f"{strategy.num_replicas_in_sync} replica(s))")

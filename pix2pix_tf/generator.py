@@ -17,9 +17,18 @@ from pix2pix_tf.layers import (
 )
 
 
+def _stats(c: Pix2PixConfig) -> str:
+    """BatchNorm's inference statistics for `c.inference_mode` (see `layers.BatchNorm`).
+
+    "batch_stats" runs in training mode at inference; its deterministic part (what
+    `training=False` and exports compute) is each image's own statistics.
+    """
+    return "moving" if c.inference_mode == "moving_stats" else "image"
+
+
 def _unet(x, c: Pix2PixConfig):
     """Encoder C64-C128-C256-C512-C512-C512-C512-C512, mirrored decoder with skips."""
-    block = partial(conv_norm_act, sync=c.sync_batch_norm)
+    block = partial(conv_norm_act, sync=c.sync_batch_norm, inference_stats=_stats(c))
     ngf, depth = c.generator_filters, c.unet_depth
     skips = []
     for i in range(depth):
@@ -31,7 +40,7 @@ def _unet(x, c: Pix2PixConfig):
         skips.append(x)
     for j, skip in enumerate(reversed(skips[:-1])):
         level = depth - 2 - j
-        rate = c.dropout_rate if c.dropout and j < 3 else 0.0
+        rate = c.dropout_rate if j < c.num_dropout_blocks else 0.0
         x = block(x, min(ngf * 2**level, ngf * 8), norm=c.norm, act="relu",
                           transpose=True, dropout=rate, name=f"up{j + 1}")
         x = layers.Concatenate(name=f"skip{j + 1}")([x, skip])
@@ -42,7 +51,7 @@ def _unet(x, c: Pix2PixConfig):
 
 def _resnet(x, c: Pix2PixConfig):
     """c7s1-64, d128, d256, R256 x blocks, u128, u64, c7s1-out (reference ResnetGenerator)."""
-    block = partial(conv_norm_act, sync=c.sync_batch_norm)
+    block = partial(conv_norm_act, sync=c.sync_batch_norm, inference_stats=_stats(c))
     ngf = c.generator_filters
     x = ReflectionPadding2D(3, name="stem_pad")(x)
     x = block(x, ngf, norm=c.norm, act="relu", kernel_size=7, strides=1,
@@ -73,7 +82,9 @@ class Generator(keras.Model):
     """Pix2Pix generator as a Keras functional model.
 
     Maps an image in [-1, 1] of shape (height, width, input_channels) to one of shape
-    (height, width, output_channels) in [-1, 1] (tanh).
+    (height, width, output_channels) in [-1, 1] (tanh). `training=False` computes
+    the config's deterministic `inference_mode` (the same function export writes).
+    The model file keeps only the architecture options (`config.architecture()`).
 
     Args:
         config: a `Pix2PixConfig` (or its dict); `None` gives the paper's defaults.
@@ -81,7 +92,7 @@ class Generator(keras.Model):
     Example:
     ```python
     g = Generator(Pix2PixConfig(image_size=128))
-    y = g(x, training=False)  # inference with BatchNorm moving statistics
+    y = g(x, training=False)  # inference: each image normalised by its own statistics
     ```
     """
 
@@ -98,7 +109,7 @@ class Generator(keras.Model):
         self.pix2pix_config = config
 
     def get_config(self) -> dict:
-        return {"config": self.pix2pix_config.to_dict(), "name": self.name,
+        return {"config": self.pix2pix_config.architecture(), "name": self.name,
                 "trainable": self.trainable}
 
     @classmethod

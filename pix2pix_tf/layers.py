@@ -9,11 +9,15 @@ from keras import layers
 
 
 @contextlib.contextmanager
-def precision_scope(precision: str):
+def precision_scope(precision: str | None):
     """Builds the layers created inside under the dtype policy `precision`.
 
     Mixed policies compute in bfloat16/float16 and keep the variables in float32.
+    `None` leaves Keras' global policy (`keras.config.set_dtype_policy`) in force.
     """
+    if precision is None:
+        yield
+        return
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
@@ -27,20 +31,55 @@ def conv_init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def norm_layer(norm: str, name: str, synchronized: bool = False) -> layers.Layer | None:
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class BatchNorm(layers.BatchNormalization):
+    """BatchNormalization whose inference can use each image's own statistics.
+
+    Training (`training=True`) is Keras' BatchNormalization. At inference,
+    `inference_stats="moving"` uses the moving averages (Keras' behaviour) and
+    `"image"` normalises each image by the mean and variance of its own feature
+    map, per channel: what training computes at batch size 1 (the paper's batch
+    size), deterministic, independent of the batch, and made of ordinary ops that
+    TFLite and ONNX run.
+    """
+
+    def __init__(self, inference_stats: str = "moving", **kwargs):
+        super().__init__(**kwargs)
+        if inference_stats not in ("moving", "image"):
+            raise ValueError("`inference_stats` must be 'moving' or 'image'. "
+                             f"Received: inference_stats={inference_stats!r}")
+        self.inference_stats = inference_stats
+
+    def call(self, inputs, training=None, mask=None):
+        if training or self.inference_stats == "moving":
+            return super().call(inputs, training=training, mask=mask)
+        ops = keras.ops
+        x = ops.cast(inputs, "float32")  # statistics in float32 under mixed precision
+        mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+        y = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        y = y * ops.cast(self.gamma, "float32") + ops.cast(self.beta, "float32")
+        return ops.cast(y, self.compute_dtype)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "inference_stats": self.inference_stats}
+
+
+def norm_layer(norm: str, name: str, synchronized: bool = False,
+               inference_stats: str = "moving") -> layers.Layer | None:
     """Returns the normalisation layer for `norm` ("batch" | "instance" | "none").
 
     BatchNorm uses PyTorch's momentum (0.1 -> Keras 0.9) and epsilon (1e-5), as the
-    reference implementation. Instance norm normalises each channel of each image
+    reference implementation; `inference_stats` picks its inference statistics
+    (see `BatchNorm`). Instance norm normalises each channel of each image
     (GroupNormalization with one group per channel), so it behaves the same at
     training and inference and does not depend on the batch. `synchronized`
     all-reduces BatchNorm statistics across replicas under tf.distribute.
     """
     gamma_init = keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
     if norm == "batch":
-        return layers.BatchNormalization(
-            momentum=0.9, epsilon=1e-5, gamma_initializer=gamma_init, synchronized=synchronized,
-            name=name)
+        return BatchNorm(
+            inference_stats=inference_stats, momentum=0.9, epsilon=1e-5,
+            gamma_initializer=gamma_init, synchronized=synchronized, name=name)
     if norm == "instance":
         return layers.GroupNormalization(
             groups=-1, epsilon=1e-5, gamma_initializer=gamma_init, name=name)
@@ -51,13 +90,13 @@ def norm_layer(norm: str, name: str, synchronized: bool = False) -> layers.Layer
 
 def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_size: int = 4,
                   strides: int = 2, padding: str = "same", transpose: bool = False,
-                  dropout: float = 0.0, sync: bool = False):
+                  dropout: float = 0.0, sync: bool = False, inference_stats: str = "moving"):
     """Conv (or transposed conv) -> optional norm -> optional dropout -> activation.
 
     The conv has no bias when a norm follows (the norm's beta replaces it).
     `act` is "lrelu" (LeakyReLU 0.2, the paper's slope), "relu", "tanh" or "linear".
     """
-    norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync)
+    norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync, inference_stats=inference_stats)
     conv_cls = layers.Conv2DTranspose if transpose else layers.Conv2D
     x = conv_cls(filters, kernel_size, strides=strides, padding=padding,
                  use_bias=norm_l is None, kernel_initializer=conv_init(), name=f"{name}_conv")(x)

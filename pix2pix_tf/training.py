@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from pix2pix_tf import layout
 from pix2pix_tf.callbacks import LinearDecay, SampleGrid, StopOnNaN, TrainingCheckpoint
-from pix2pix_tf.checkpoint import latest_checkpoint, restore_training_state
+from pix2pix_tf.checkpoint import checkpoint_candidates, restore_latest
 from pix2pix_tf.config import Pix2PixConfig
 from pix2pix_tf.data.pipeline import make_dataset, sample_batch
-from pix2pix_tf.data.sources import PairSource, resolve_data
-from pix2pix_tf.distribute import make_strategy, worker_index
-from pix2pix_tf.errors import TrainingDiverged
+from pix2pix_tf.data.resolve import configure_for_data, resolve_data
+from pix2pix_tf.data.sources import PairSource
+from pix2pix_tf.distribute import describe, make_strategy, worker_index
+from pix2pix_tf.errors import ConfigError, DataError, TrainingDiverged
 from pix2pix_tf.model import Pix2Pix
 
 
 def recorded_data(run_dir: str | os.PathLike) -> str | None:
     """The `--data` spec a run was trained on (from its `run.json`), or None."""
-    info = Path(run_dir) / "run.json"
-    return json.loads(info.read_text()).get("data") if info.exists() else None
+    return layout.recorded_data(run_dir)
+
+
+def _resume_data(run_dir, data):
+    """The data to continue on: `data` if given, else the run's recorded data."""
+    if data is not None:
+        return data
+    spec = layout.recorded_data(run_dir)
+    if spec is None:
+        raise DataError(
+            f"{layout.run_info_path(run_dir)}: the run's training data is not recorded (it "
+            "was given in Python as a PairSource, or run.json is missing); pass the same "
+            "data again (--data, or `data=` in Python) to resume.")
+    return spec
 
 
 def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
@@ -33,20 +45,22 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
           callbacks: Sequence[keras.callbacks.Callback] = (), verbose: int | str = "auto",
           data_dir: str | os.PathLike | None = None,
           strategy: str | tf.distribute.Strategy | None = None) -> Pix2Pix:
-    """Trains a Pix2Pix model and writes a run directory.
+    """Trains a Pix2Pix model and writes a run directory (see `pix2pix_tf.layout`).
 
-    The run directory gets `config.json`, `generator.keras` (latest generator),
-    `checkpoints/` (full training state after each epoch, written atomically),
-    `samples/epoch_NNNN.png` (input | output | target grids) and TensorBoard logs
-    under `logs/`.
+    The run directory gets `config.json` (every option, resolved), `run.json` (the
+    data, for `--resume` and export), `generator.keras` and `checkpoints/` (full
+    training state, every `config.save_every` epochs and after the last, written
+    atomically), `samples/epoch_NNNN.png` grids and TensorBoard logs under `logs/`.
 
     Args:
-        config: the configuration; `config.seed=None` draws a seed and records it.
-        run_dir: output folder.
+        config: the configuration; options it leaves to the data (`direction`,
+            `input_channels`) take the data's values (facades: BtoA); `seed=None`
+            draws a seed and records it; `precision=None` records the global policy.
+        run_dir: output folder (local).
         data: `--data` spec (see `resolve_data`) or a `PairSource`; None = built-in.
         validation_data: optional source; default: the dataset's val split if any.
-        resume: continue from the latest checkpoint in `run_dir` (on the run's own
-            data, recorded in `run.json`, when `data` is None).
+        resume: continue from the latest checkpoint in `run_dir`, on the run's
+            recorded data when `data` is None (an error if it cannot be recovered).
         callbacks: extra Keras callbacks.
         verbose: passed to `fit`.
         data_dir: cache folder for standard datasets.
@@ -59,78 +73,101 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         The trained `Pix2Pix` model.
 
     Raises:
+        DataError: bad data or run files (the message names the file or option).
         TrainingDiverged: a loss became NaN/inf (the last good checkpoint is kept).
     """
+    chief_dir = layout.local_path(run_dir)
     strategy = make_strategy(strategy)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
-        raise ValueError(f"`batch_size` is the global batch and must be a multiple of the "
+        raise ConfigError(f"`batch_size` is the global batch and must be a multiple of the "
                          f"{replicas} replicas. Received: batch_size={config.batch_size}")
     worker = worker_index()
-    chief_dir = Path(run_dir)
-    run_dir = chief_dir if worker == 0 else chief_dir / "workers" / str(worker)
-    latest = latest_checkpoint(run_dir / "checkpoints")
-    if latest is not None and not resume:
-        raise ValueError(
-            f"{run_dir} already holds a training run (checkpoint after epoch {latest[1]}). "
-            "Pass --resume to continue it, or choose another --out; nothing was overwritten.")
-    if resume and data is None:  # continue on the run's own data
-        data = recorded_data(run_dir)
+    run_dir = layout.worker_dir(chief_dir, worker)
+    candidates = checkpoint_candidates(layout.checkpoints(run_dir))
+    if candidates and not resume:
+        raise DataError(
+            f"{run_dir} already holds a training run (checkpoint after epoch "
+            f"{candidates[0][1]}). Pass --resume to continue it, or choose another --out; "
+            "nothing was overwritten.")
+    if resume and not candidates:
+        print(f"--resume: {run_dir} has no checkpoint to resume from; starting a new run.")
+        resume = False
+    if resume:
+        data = _resume_data(run_dir, data)
+    configured = configure_for_data(config, data, data_dir)
+    implied = {k: getattr(configured, k) for k in ("direction", "input_channels")
+               if not config.is_set(k)}
+    if implied and data is not None:
+        print(f"--data {data if not isinstance(data, PairSource) else data.description}: using "
+              + ", ".join(f"{k}={v}" for k, v in implied.items())
+              + " (the data's defaults; set the option to override).")
+    config = configured
     if config.seed is None:
         config = config.replace(seed=int(np.random.SeedSequence().entropy % 2**31))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config.save(run_dir / "config.json")
-    if not isinstance(data, PairSource):  # for --resume, and `export` calibrates on it
-        (run_dir / "run.json").write_text(
-            json.dumps({"data": None if data is None else str(data)}))
-    keras.utils.set_random_seed(config.seed)
-
+    if config.precision is None:  # record what the global policy gives
+        config = config.replace(precision=keras.config.dtype_policy().name)
     source = data if isinstance(data, PairSource) else resolve_data(data, config, "train",
                                                                     data_dir)
     if validation_data is None and not isinstance(data, PairSource):
         validation_data = resolve_data(data, config, "val", data_dir)
     steps = config.steps_per_epoch or max(1, len(source) // config.batch_size)
 
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config.save(layout.config_path(run_dir))
+    layout.write_run_info(run_dir, source)
+    keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model = Pix2Pix(config)
         model.compile()
-        initial_epoch = 0
-        if resume and latest is not None:
-            restore_training_state(model, latest[0])
-            initial_epoch = latest[1]
+        initial_epoch = restore_latest(model, layout.checkpoints(run_dir)) if resume else 0
+        if resume:
             print(f"Resuming {run_dir} after epoch {initial_epoch}.")
     if initial_epoch >= config.epochs:
         print(f"{run_dir}: already trained for {initial_epoch} epochs (epochs={config.epochs}).")
         return model
 
-    train_ds = make_dataset(source, config, training=True, start_step=initial_epoch * steps)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        # Each worker builds its own pipeline over only its share of every global batch.
+        train_ds = strategy.distribute_datasets_from_function(
+            lambda context: make_dataset(source, config, training=True,
+                                         start_step=initial_epoch * steps,
+                                         input_context=context))
+    else:
+        train_ds = make_dataset(source, config, training=True,
+                                start_step=initial_epoch * steps)
     val_ds = make_dataset(validation_data, config, training=False) if validation_data else None
-    nan_guard = StopOnNaN()
+    nan_guard = StopOnNaN(every=config.nan_check_every)
     all_callbacks: list[keras.callbacks.Callback] = [nan_guard]
     if config.lr_schedule == "linear_decay":
         all_callbacks.append(LinearDecay(config.learning_rate, config.epochs, config.decay_epochs))
-    all_callbacks.append(TrainingCheckpoint(run_dir))
+    all_callbacks.append(TrainingCheckpoint(run_dir, every=config.save_every,
+                                            keep=config.keep_checkpoints,
+                                            last_epoch=config.epochs))
     if config.sample_every > 0 and worker == 0:
         xs, ys = sample_batch(validation_data or source, config, config.num_samples)
-        all_callbacks.append(SampleGrid(xs, ys, run_dir / "samples", run_dir / "logs" / "samples",
+        all_callbacks.append(SampleGrid(xs, ys, layout.samples(run_dir),
+                                        layout.logs(run_dir) / "samples",
                                         every=config.sample_every))
     if worker == 0:
-        all_callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "logs"),
+        all_callbacks.append(keras.callbacks.TensorBoard(str(layout.logs(run_dir)),
                                                          write_graph=False))
     all_callbacks.extend(callbacks)
 
     print(f"Training on {source.description}: {steps} steps/epoch, batch {config.batch_size}, "
-          f"{config.height}x{config.width}, epochs {initial_epoch + 1}..{config.epochs}, "
-          f"seed {config.seed}, {replicas} replica(s). Run directory: {run_dir}")
+          f"{config.height}x{config.width}, {config.direction}, epochs {initial_epoch + 1}.."
+          f"{config.epochs}, {config.update} updates, precision {config.precision}, seed "
+          f"{config.seed}; {describe(strategy)}. Run directory: {run_dir}")
     model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps,
               validation_data=val_ds, callbacks=all_callbacks, verbose=verbose, shuffle=False)
     if nan_guard.diverged is not None:
         epoch, step, logs = nan_guard.diverged
-        kept = latest_checkpoint(run_dir / "checkpoints")
-        where = f"epoch {kept[1]}" if kept else "none yet"
+        kept = checkpoint_candidates(layout.checkpoints(run_dir))
+        where = f"epoch {kept[0][1]}" if kept else "none yet"
         raise TrainingDiverged(
-            f"Loss became non-finite at epoch {epoch}, step {step} "
-            f"(g_total={logs.get('g_total')}, d_total={logs.get('d_total')}). Training stopped; "
-            f"the last good checkpoint ({where}) is kept in {run_dir / 'checkpoints'}. "
+            f"Loss became non-finite in epoch {epoch} (detected "
+            f"{'at the epoch end' if step < 0 else f'at step {step}'}; "
+            f"g_total={logs.get('g_total')}, d_total={logs.get('d_total')}). Training stopped; "
+            f"the last good checkpoint ({where}) is kept in {layout.checkpoints(run_dir)}. "
             "Try a lower --learning-rate or check the data.")
     return model

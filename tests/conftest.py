@@ -1,6 +1,10 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Caches (dataset downloads, folder scans) of the tests stay out of the user's home.
+import tempfile  # noqa: E402
+
+os.environ.setdefault("PIX2PIX_DATA_DIR", tempfile.mkdtemp(prefix="pix2pix_tf_test_cache_"))
 
 from pathlib import Path  # noqa: E402
 

@@ -138,3 +138,21 @@ def test_sigkill_mid_run_then_resume(tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(latest.read_text())["epoch"] == 3
     assert not list((run / "checkpoints").glob("*.tmp"))
+
+
+def test_unexpected_errors_keep_their_traceback(tmp_path, monkeypatch):
+    import pix2pix_tf.training
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pix2pix_tf.training, "train", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        main(["train", "--out", str(tmp_path / "run"), *TINY])
+
+
+def test_url_out_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--out", "gs://bucket/run", *TINY]) == 2
+    assert "only local folders" in capsys.readouterr().err
+    assert not (tmp_path / "gs:").exists()

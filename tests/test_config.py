@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from pix2pix_tf import Pix2PixConfig
@@ -49,9 +51,50 @@ def test_json_round_trip(tmp_path):
     assert Pix2PixConfig.load(tmp_path / "c.json") == c
 
 
-def test_unknown_key_in_json_is_rejected():
+def test_unknown_key_is_ignored_with_a_warning_or_refused_when_strict():
+    with pytest.warns(UserWarning, match="bogus"):
+        c = Pix2PixConfig.from_dict({"bogus": 1, "generator_filters": 8})
+    assert c.generator_filters == 8
     with pytest.raises(ValueError, match="bogus"):
-        Pix2PixConfig.from_dict({"bogus": 1})
+        Pix2PixConfig.from_dict({"bogus": 1}, strict=True)
+
+
+def test_options_are_in_three_groups_and_models_keep_only_the_architecture():
+    c = Pix2PixConfig(epochs=3, seed=5, generator_filters=16)
+    arch = c.architecture()
+    assert arch["generator_filters"] == 16
+    assert not {"epochs", "seed", "skip_bad_files", "lr_schedule", "direction"} & set(arch)
+    groups = {f.metadata["group"] for f in dataclasses.fields(Pix2PixConfig)}
+    assert groups == {"architecture", "data", "training"}
+    assert set(c.to_dict()) == set(c.to_dict("architecture")) | set(c.to_dict("data")) | set(
+        c.to_dict("training"))
+
+
+def test_reference_preset_is_the_reference_codes_training():
+    r = Pix2PixConfig.preset("reference", image_size=128)
+    assert r.update == "alternating" and r.adam_epsilon == 1e-8
+    assert (r.epochs, r.lr_schedule, r.decay_epochs) == (200, "linear_decay", 100)
+    assert r.num_dropout_blocks == 2  # depth 7 - 5, as unet_128 in the reference
+    assert Pix2PixConfig.preset("reference").num_dropout_blocks == 3
+
+
+def test_legacy_inference_batch_stats_maps_to_inference_mode():
+    assert Pix2PixConfig.from_dict({"inference_batch_stats": True}).inference_mode == \
+        "batch_stats"
+    assert Pix2PixConfig.from_dict({"inference_batch_stats": False}).inference_mode == \
+        "moving_stats"
+
+
+def test_damaged_or_foreign_config_file_is_one_clear_error(tmp_path):
+    from pix2pix_tf import DataError
+
+    bad = tmp_path / "config.json"
+    for content, words in (("{not json", "not valid JSON"), ("[1, 2]", "not a Pix2PixConfig"),
+                           ('{"norm": "layer"}', "norm")):
+        bad.write_text(content)
+        with pytest.raises(DataError, match=words) as e:
+            Pix2PixConfig.load(bad)
+        assert str(bad) in str(e.value)
 
 
 def test_presets():

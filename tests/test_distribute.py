@@ -17,8 +17,9 @@ from pix2pix_tf.checkpoint import latest_checkpoint
 WORKER = str(Path(__file__).with_name("dist_worker.py"))
 
 
-def _run(mode, run_dir, env=None):
-    return subprocess.Popen([sys.executable, WORKER, mode, str(run_dir)], env=env or os.environ,
+def _run(mode, run_dir, env=None, *extra):
+    return subprocess.Popen([sys.executable, WORKER, mode, str(run_dir), *extra],
+                            env=env or os.environ,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -42,11 +43,13 @@ def _weights(run_dir):
 def _compare(a_dir, b_dir):
     (ea, a), (eb, b) = _weights(a_dir), _weights(b_dir)
     assert ea == eb == 2
-    trainable = [n for n in a if "kernel" in n or "bias" in n or "gamma" in n or "beta" in n]
-    assert trainable
+    # The same state on both sides, then the same values (nothing skipped).
+    assert set(a) == set(b), sorted(set(a) ^ set(b))[:5]
+    trainable = [n for n in a if n.startswith(("generator/", "discriminator/")) and n.rsplit(
+        "/", 1)[-1] in ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")]
+    assert len(trainable) > 20
     for n in trainable:
-        if n in b:
-            np.testing.assert_allclose(a[n], b[n], atol=2e-5, rtol=1e-4, err_msg=n)
+        np.testing.assert_allclose(a[n], b[n], atol=2e-5, rtol=1e-4, err_msg=n)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,14 @@ def single(tmp_path_factory):
 def test_mirrored_two_cpu_devices_matches_single_device(single, tmp_path):
     _finish(_run("mirrored", tmp_path / "mirrored"))
     _compare(single, tmp_path / "mirrored")
+
+
+def test_sync_batch_norm_on_two_devices_matches_one_device_with_the_whole_batch(tmp_path):
+    one, two = _run("single", tmp_path / "one", None, "syncbn"), None
+    _finish(one)
+    two = _run("mirrored", tmp_path / "two", None, "syncbn")
+    _finish(two)
+    _compare(tmp_path / "one", tmp_path / "two")
 
 
 def _free_ports(n):

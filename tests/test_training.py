@@ -39,13 +39,11 @@ def test_every_variant_trains_a_step(overrides):
     assert any(not np.array_equal(b, a.numpy()) for b, a in zip(before, after))
 
 
-def test_losses_are_consistent_and_evaluate_reports_image_metrics():
+def test_evaluate_reports_image_metrics():
     c = tiny_config()
     model = Pix2Pix(c)
     model.compile()
     h = model.fit(_batches(c), epochs=1, verbose=0, validation_data=_batches(c)).history
-    assert h["g_total"][0] == pytest.approx(h["g_gan"][0] + 100 * h["g_l1"][0], rel=1e-4)
-    assert h["d_total"][0] == pytest.approx(0.5 * (h["d_real"][0] + h["d_fake"][0]), rel=1e-4)
     results = model.evaluate(_batches(c), return_dict=True, verbose=0)
     assert set(TEST_METRICS) <= set(results)
     assert all("val_" + k in h for k in TEST_METRICS)
@@ -76,13 +74,23 @@ def test_model_learns_a_small_fixed_set(precision):
     assert l1_after < 0.6 * l1_before, (l1_before, l1_after)
 
 
-def test_inference_mode_is_explicit():
-    c = tiny_config()
+def test_inference_modes():
+    c = tiny_config(inference_mode="moving_stats")
     x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     moving = Pix2Pix(c)
     np.testing.assert_array_equal(moving(x), moving.generator(x, training=False))
-    batch = Pix2Pix(c.replace(inference_batch_stats=True), generator=moving.generator)
-    assert not np.allclose(batch(x), moving(x))
+    # image_stats: the same weights; each image by its own statistics, batch-independent,
+    # and at batch 1 what training mode computes (dropout off).
+    image = Pix2Pix(c.replace(inference_mode="image_stats", dropout=False))
+    image.generator.set_weights(moving.generator.get_weights())
+    both = np.asarray(image(x))
+    np.testing.assert_allclose(both[1:], np.asarray(image(x[1:])), atol=1e-6)
+    np.testing.assert_allclose(both[:1], np.asarray(image.generator(x[:1], training=True)),
+                               atol=1e-5)
+    assert not np.allclose(both, np.asarray(moving(x)), atol=1e-3)
+    # batch_stats: training mode at inference (dropout noise): two calls differ.
+    paper = Pix2Pix(c.replace(inference_mode="batch_stats"), generator=moving.generator)
+    assert not np.allclose(paper(x), paper(x))
 
 
 def test_standard_keras_callbacks_work(tmp_path):

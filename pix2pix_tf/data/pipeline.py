@@ -18,11 +18,32 @@ from pix2pix_tf.errors import DataError
 AUTOTUNE = tf.data.AUTOTUNE
 
 
+def decode(contents: tf.Tensor, channels: int) -> tf.Tensor:
+    """Encoded image bytes (JPEG, PNG, BMP, GIF) -> uint8 (H, W, channels)."""
+    return _decode(contents, channels)
+
+
+def resize_to_model(images: tf.Tensor, size) -> tf.Tensor:
+    """uint8 or float images -> float32 pixels (0..255) at `size`, as every non-jittered
+    input is resized (evaluation, sample grids, translate): bilinear with antialiasing."""
+    return tf.image.resize(tf.cast(images, tf.float32), size, antialias=True)
+
+
+def to_unit_range(pixels: tf.Tensor) -> tf.Tensor:
+    """Pixels 0..255 -> the models' range [-1, 1]."""
+    return tf.clip_by_value(pixels, 0.0, 255.0) / 127.5 - 1.0
+
+
 def _decode(contents: tf.Tensor, channels: int) -> tf.Tensor:
     img = tf.io.decode_image(contents, channels=channels, dtype=tf.uint8,
                              expand_animations=False)
     img.set_shape([None, None, channels])
     return img
+
+
+def to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
+    """uint8 images with 1 or 3 channels -> `channels` (grayscale <-> RGB)."""
+    return _to_channels(img, channels)
 
 
 def _to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
@@ -34,6 +55,24 @@ def _to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
     return tf.image.grayscale_to_rgb(img)
 
 
+def _encoded(source: PairSource, values):
+    """A function: example index -> encoded image bytes (a scalar string tensor)."""
+    if source.storage == "random_access":
+        # Read on demand (a TFDS ArrayRecord source): nothing is held in memory.
+        def fetch(i):
+            return tf.constant(values[int(i)])
+
+        def read(i):
+            data = tf.py_function(fetch, [i], tf.string)
+            data.set_shape([])
+            return data
+        return read
+    table = tf.constant(values)
+    if source.storage == "files":
+        return lambda i: tf.io.read_file(table[i])
+    return lambda i: table[i]
+
+
 def _loader(source: PairSource, config: Pix2PixConfig):
     """A function: example index -> (A, B) uint8 images with the configured channels."""
     ca, cb = config.a_channels, config.b_channels
@@ -41,21 +80,20 @@ def _loader(source: PairSource, config: Pix2PixConfig):
         a_all, b_all = tf.constant(source.a), tf.constant(source.b)
         return lambda i: (_to_channels(tf.gather(a_all, i), ca),
                           _to_channels(tf.gather(b_all, i), cb))
-    read = tf.io.read_file if source.storage == "files" else tf.identity
-    a_all = tf.constant(source.a)
+    read_a = _encoded(source, source.a)
     if source.layout == "colorize":
         def load_colorize(i):
-            img = _decode(read(a_all[i]), 3)
+            img = _decode(read_a(i), 3)
             return _to_channels(tf.image.rgb_to_grayscale(img), ca), _to_channels(img, cb)
         return load_colorize
     if source.layout == "ab":
         def load_ab(i):
-            img = _decode(read(a_all[i]), max(ca, cb))
+            img = _decode(read_a(i), max(ca, cb))
             half = tf.shape(img)[1] // 2
             return _to_channels(img[:, :half], ca), _to_channels(img[:, half:2 * half], cb)
         return load_ab
-    b_all = tf.constant(source.b)
-    return lambda i: (_decode(read(a_all[i]), ca), _decode(read(b_all[i]), cb))
+    read_b = _encoded(source, source.b)
+    return lambda i: (_decode(read_a(i), ca), _decode(read_b(i), cb))
 
 
 def preprocess_pair(a: tf.Tensor, b: tf.Tensor, config: Pix2PixConfig, training: bool,
@@ -80,14 +118,15 @@ def preprocess_pair(a: tf.Tensor, b: tf.Tensor, config: Pix2PixConfig, training:
     elif config.preprocess == "crop":
         pair = tf.image.resize_with_crop_or_pad(pair, config.height, config.width)
     else:
-        pair = tf.image.resize(pair, config.image_size, antialias=True)
-    pair = tf.clip_by_value(pair, 0.0, 255.0) / 127.5 - 1.0
+        pair = resize_to_model(pair, config.image_size)
+    pair = to_unit_range(pair)
     pair = tf.ensure_shape(pair, size)
     return pair[..., :cin], pair[..., cin:]
 
 
 def make_dataset(source: PairSource, config: Pix2PixConfig, training: bool = True,
-                 start_step: int = 0, batch_size: int | None = None) -> tf.data.Dataset:
+                 start_step: int = 0, batch_size: int | None = None,
+                 input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
     """Batches of `(input, target)` in [-1, 1] from `source`.
 
     Args:
@@ -98,10 +137,17 @@ def make_dataset(source: PairSource, config: Pix2PixConfig, training: bool = Tru
         start_step: with `training`, skip the first `start_step` batches of the stream
             (cheaply: only indices are skipped) to resume a run.
         batch_size: defaults to `config.batch_size`.
+        input_context: under `strategy.distribute_datasets_from_function` (multi-worker
+            training), this worker's context: the stream keeps only this worker's
+            share of every global batch *before* loading, so each worker reads and
+            decodes only its own examples, batched per replica.
 
     Returns:
         A `tf.data.Dataset` of `(input, target)` float32 batches.
     """
+    # The data's own defaults (a dataset's direction, a task's channels) for options the
+    # config leaves unset: the same resolution `train()` applies before building models.
+    config = config.with_data_defaults(source.defaults, source.description)
     batch_size = batch_size or config.batch_size
     n = len(source)
     if training and n < batch_size:
@@ -125,12 +171,24 @@ def make_dataset(source: PairSource, config: Pix2PixConfig, training: bool = Tru
                                seed=tf.stack([seed, 2 * position]))
 
     ds = (tf.data.Dataset.range(2**62).flat_map(epoch_order).enumerate()
-          .skip(start_step * batch_size)
-          .map(load_jittered, num_parallel_calls=AUTOTUNE, deterministic=True)
-          .batch(batch_size, drop_remainder=True))
-    # Under multi-worker training each worker takes its slice of every global batch.
+          .skip(start_step * batch_size))
     options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        # Global batch g is positions [g*B, (g+1)*B); worker p serves the p-th contiguous
+        # slice of it (its replicas' shares), selected on indices, before any image is read.
+        pipelines, pipeline = input_context.num_input_pipelines, input_context.input_pipeline_id
+        share = batch_size // pipelines
+        ds = ds.filter(lambda position, index: (position % batch_size) // share == pipeline)
+        per_replica = input_context.get_per_replica_batch_size(batch_size)
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.OFF)
+    else:
+        per_replica = batch_size
+        # Keras' experimental_distribute_dataset splits every global batch over replicas.
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA)
+    ds = (ds.map(load_jittered, num_parallel_calls=AUTOTUNE, deterministic=True)
+          .batch(per_replica, drop_remainder=True))
     return ds.with_options(options).prefetch(AUTOTUNE)
 
 

@@ -9,6 +9,9 @@ a bad file is reported by name instead of failing deep inside `tf.data`.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,13 +33,18 @@ class PairSource:
     Attributes:
         layout: "ab" (side-by-side A|B images), "pair" (A and B separate) or
             "colorize" (one colour image per example: A is its grayscale, B itself).
-        storage: "files" (paths), "bytes" (encoded images) or "arrays" (uint8 arrays).
+        storage: "files" (paths), "bytes" (encoded images), "arrays" (uint8 arrays)
+            or "random_access" (a sequence read on demand, e.g. a TFDS data source:
+            `a[i]` is encoded image bytes).
         a: paths / bytes / array of A (or of the A|B images).
         b: the same for B with layout "pair", else None.
         names: a name per example (file name) for messages.
         description: where the examples come from.
         skipped: bad files skipped (with `skip_bad_files`).
-        direction: the dataset's usual direction, if known.
+        defaults: config values the data implies when the config leaves them unset
+            (a dataset's usual `direction`, a task's `input_channels`).
+        spec: the `--data` spec that recreates this source (recorded in run.json),
+            or None when it was built in Python.
     """
 
     layout: str
@@ -46,13 +54,60 @@ class PairSource:
     names: list[str]
     description: str
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    direction: str | None = None
+    defaults: dict = field(default_factory=dict)
+    spec: str | None = None
 
     def __len__(self) -> int:
         return len(self.names)
 
+    def subset(self, indices, description: str | None = None) -> PairSource:
+        """The examples at `indices` (e.g. a held-out split), as a new source."""
+        indices = [int(i) for i in indices]
 
-def _list_images(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+        def pick(values):
+            if values is None:
+                return None
+            if isinstance(values, np.ndarray):
+                return values[indices]
+            if self.storage == "random_access":
+                return _View(values, indices)
+            return [values[i] for i in indices]
+
+        return dataclasses.replace(
+            self, a=pick(self.a), b=pick(self.b), names=pick(self.names), spec=None,
+            description=description or f"{self.description}, {len(indices)} selected")
+
+    def split(self, holdout: int, seed: int = 0) -> tuple[PairSource, PairSource]:
+        """`(rest, held_out)`: `holdout` examples drawn by a seeded permutation, so the
+        same source and seed always hold out the same pairs."""
+        if not 0 < holdout < len(self):
+            raise ValueError(f"`holdout` must be in [1, {len(self) - 1}]. "
+                             f"Received: holdout={holdout}")
+        order = np.random.default_rng(seed).permutation(len(self))
+        held, rest = sorted(order[:holdout]), sorted(order[holdout:])
+        return (self.subset(rest, f"{self.description} minus {holdout} held out"),
+                self.subset(held, f"{self.description}, {holdout} held out (seed {seed})"))
+
+
+class _View:
+    """Selected indices of a random-access sequence, without reading it."""
+
+    def __init__(self, values, indices: list[int]):
+        self.values, self.indices = values, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int):
+        return self.values[self.indices[int(i)]]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+def list_images(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """`(images, non-images)` of a folder: image files sorted by name, and
+    `(path, reason)` for the other files (hidden files and subfolders are ignored)."""
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder.")
     files, bad = [], []
@@ -85,9 +140,47 @@ def _inspect(path: Path) -> tuple[tuple[int, int] | None, str | None]:
     return size, None
 
 
+def default_data_dir() -> Path:
+    """The package's cache folder: `$PIX2PIX_DATA_DIR`, else `~/.cache/pix2pix_tf`."""
+    return Path(os.environ.get("PIX2PIX_DATA_DIR", Path.home() / ".cache" / "pix2pix_tf"))
+
+
+def _scan_cache(folder: Path) -> Path:
+    key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+    return default_data_dir() / "scans" / f"{key}.json"
+
+
 def _inspect_all(paths: list[Path]) -> list[tuple[tuple[int, int] | None, str | None]]:
-    with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
-        return list(pool.map(_inspect, paths))
+    """`_inspect` of every path; results of files unchanged since the last scan (same
+    size and modification time) come from a cache, so a start or a resume does not
+    decode every image of a large folder again."""
+    by_folder: dict[Path, dict] = {}
+    for p in paths:
+        by_folder.setdefault(p.parent, {})
+    for folder in by_folder:
+        try:
+            by_folder[folder] = json.loads(_scan_cache(folder).read_text())
+        except (OSError, ValueError):
+            by_folder[folder] = {}
+    stats = [p.stat() for p in paths]
+    keys = [f"{p.name}|{st.st_size}|{st.st_mtime_ns}" for p, st in zip(paths, stats)]
+    results: list = [by_folder[p.parent].get(k) for p, k in zip(paths, keys)]
+    todo = [i for i, r in enumerate(results) if r is None]
+    if todo:
+        with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
+            for i, r in zip(todo, pool.map(_inspect, [paths[i] for i in todo])):
+                results[i] = [list(r[0]) if r[0] else None, r[1]]
+        for folder in by_folder:
+            fresh = {k: r for p, k, r in zip(paths, keys, results) if p.parent == folder}
+            try:  # a cache: a read-only home folder only costs the next scan's time
+                target = _scan_cache(folder)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(fresh))
+                os.replace(tmp, target)
+            except OSError:
+                pass
+    return [(tuple(r[0]) if r[0] else None, r[1]) for r in results]
 
 
 def _crop_problem(size: tuple[int, int], config: Pix2PixConfig) -> str | None:
@@ -113,7 +206,7 @@ def _finish(bad: list[tuple[str, str]], good: int, config: Pix2PixConfig, where:
 
 def _scan_folder(folder: Path, config: Pix2PixConfig, check) -> tuple[list[Path], list]:
     """Images of `folder` that decode and pass `check(size) -> reason | None`."""
-    files, bad = _list_images(folder)
+    files, bad = list_images(folder)
     keep = []
     for path, (size, reason) in zip(files, _inspect_all(files)):
         reason = reason or check(size)
@@ -142,8 +235,8 @@ def paired_folders(a_dir: str | os.PathLike, b_dir: str | os.PathLike,
                    config: Pix2PixConfig) -> PairSource:
     """Two folders `A/` and `B/` whose images pair up by file name (extension ignored)."""
     a_dir, b_dir = Path(a_dir), Path(b_dir)
-    a_files, bad = _list_images(a_dir)
-    b_files, b_bad = _list_images(b_dir)
+    a_files, bad = list_images(a_dir)
+    b_files, b_bad = list_images(b_dir)
     bad += b_bad
     a_by, b_by = {p.stem: p for p in a_files}, {p.stem: p for p in b_files}
     only_a, only_b = sorted(set(a_by) - set(b_by)), sorted(set(b_by) - set(a_by))
@@ -182,13 +275,8 @@ def colorize_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSou
     folder = Path(folder)
     keep, bad = _scan_folder(folder, config, lambda size: _crop_problem(size, config))
     return PairSource("colorize", "files", [str(p) for p in keep], None, [p.name for p in keep],
-                      f"colourisation pairs from {folder}", skipped=bad, direction="AtoB")
-
-
-# Self-paired tasks: `--data TASK:FOLDER` builds the pairs from single images, with the
-# config values the task needs when the user sets none.
-TASKS = {"colorize": (colorize_folder, {"input_channels": 1, "output_channels": 3,
-                                        "direction": "AtoB"})}
+                      f"colourisation pairs from {folder}", skipped=bad,
+                      defaults={"input_channels": 1, "direction": "AtoB"})
 
 
 def builtin(config: Pix2PixConfig, split: str = "train") -> PairSource:
@@ -198,55 +286,5 @@ def builtin(config: Pix2PixConfig, split: str = "train") -> PairSource:
     n, offset = (200, 0) if split == "train" else (16, 1_000_000)
     labels, photos = synthetic_facades(n, config.load_height_width, seed=offset)
     return PairSource("pair", "arrays", labels, photos, [f"synthetic_{i:04d}" for i in range(n)],
-                      f"built-in synthetic facades ({split}, {n} pairs)", direction="AtoB")
-
-
-def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: str = "train",
-                 data_dir: str | os.PathLike | None = None) -> PairSource | None:
-    """Turns `--data` into a `PairSource`.
-
-    Args:
-        spec: None (built-in data); a folder of A|B images; a folder with `A/` and `B/`;
-            a dataset folder with `train/` (and `val/`) inside; a downloaded archive
-            (`facades.tar.gz`); a standard dataset name (`facades`, `maps`, ...); or a
-            self-paired task on a folder of plain images, `colorize:PATH`.
-        config: the configuration (channels, crop size, `skip_bad_files`).
-        split: "train" or "val"/"test".
-        data_dir: cache folder for standard datasets.
-
-    Returns:
-        The source, or None when a folder has no such split (e.g. no `val/`).
-    """
-    from pix2pix_tf.data import standard
-
-    if spec is None or str(spec) == "builtin":
-        return builtin(config, split)
-    task, sep, rest = str(spec).partition(":")
-    if sep and task in TASKS:
-        folder = Path(rest)
-        if (folder / split).is_dir():
-            folder = folder / split
-        elif split != "train":
-            return None
-        return TASKS[task][0](folder, config)
-    path = Path(spec)
-    if path.is_dir():
-        if (path / split).is_dir():
-            path = path / split
-        elif split != "train":
-            return None
-        if (path / "A").is_dir() and (path / "B").is_dir():
-            return paired_folders(path / "A", path / "B", config)
-        return ab_folder(path, config)
-    if path.is_file():
-        if not str(path).lower().endswith(ARCHIVE_SUFFIXES):
-            raise DataError(f"--data {spec}: a file, but not a dataset archive "
-                            f"({' '.join(ARCHIVE_SUFFIXES)}) nor a folder.")
-        return standard.standard_dataset(standard.name_from_archive(path), config, split,
-                                         data_dir=data_dir, archive=path)
-    if str(spec) in standard.STANDARD_DATASETS:
-        return standard.standard_dataset(str(spec), config, split, data_dir=data_dir)
-    raise DataError(
-        f"--data {spec}: no such folder or archive, and not a dataset name "
-        f"(known datasets: {', '.join(standard.STANDARD_DATASETS)}; self-paired tasks: "
-        f"{', '.join(t + ':FOLDER' for t in TASKS)}).")
+                      f"built-in synthetic facades ({split}, {n} pairs)",
+                      defaults={"direction": "AtoB"}, spec="builtin")

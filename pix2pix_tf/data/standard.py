@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from pix2pix_tf.config import Pix2PixConfig
-from pix2pix_tf.data.sources import ARCHIVE_SUFFIXES, PairSource
+from pix2pix_tf.data.sources import ARCHIVE_SUFFIXES, PairSource, default_data_dir
 from pix2pix_tf.errors import DataError
 
 BASE_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/"
@@ -36,10 +36,6 @@ CITATION = """@inproceedings{isola2017image,
   title={Image-to-Image Translation with Conditional Adversarial Networks},
   author={Isola, Phillip and Zhu, Jun-Yan and Zhou, Tinghui and Efros, Alexei A},
   booktitle={CVPR}, year={2017}}"""
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get("PIX2PIX_DATA_DIR", Path.home() / ".cache" / "pix2pix_tf"))
 
 
 def name_from_archive(path: str | os.PathLike) -> str:
@@ -114,7 +110,9 @@ def _builder_class():
     class Pix2pixPaired(tfds.core.GeneratorBasedBuilder):
         """Paired Pix2Pix datasets: each example a side-by-side A|B JPEG."""
 
-        VERSION = tfds.core.Version("1.0.0")
+        VERSION = tfds.core.Version("1.1.0")
+        RELEASE_NOTES = {"1.0.0": "TFRecord files, read whole into memory.",
+                         "1.1.0": "ArrayRecord files: random access, streamed."}
         BUILDER_CONFIGS = [tfds.core.BuilderConfig(name=n, description=f"Pix2Pix {n}")
                            for n in STANDARD_DATASETS]
 
@@ -179,15 +177,33 @@ def standard_dataset(name: str, config: Pix2PixConfig, split: str = "train",
     builder = _builder_class()(config=name, data_dir=str(data_dir / "tfds"),
                                cache_dir=data_dir / "downloads", archive=archive, url=url,
                                sha256=sha256)
+    # ArrayRecord: random access by index, so the pipeline streams examples from disk
+    # (in its own seeded order, resumable) instead of holding the dataset in memory.
     builder.download_and_prepare(
         download_dir=str(data_dir / "downloads"),
-        download_config=tfds.download.DownloadConfig(verify_ssl=True))
+        download_config=tfds.download.DownloadConfig(verify_ssl=True),
+        file_format="array_record")
     if split not in builder.info.splits:
         return None
-    ds = builder.as_dataset(split=split, decoders={"image": tfds.decode.SkipDecoding()})
-    images, names = [], []
-    for ex in ds.as_numpy_iterator():
-        images.append(ex["image"])
-        names.append(ex["file_name"].decode())
-    return PairSource("ab", "bytes", images, None, names, f"{name}/{split} ({len(names)} pairs)",
-                      direction=STANDARD_DATASETS[name][1])
+    records = builder.as_data_source(split, decoders={"image": tfds.decode.SkipDecoding()})
+    images = _ImageBytes(records)
+    names = [f"{name}/{split}#{i}" for i in range(len(images))]
+    return PairSource("ab", "random_access", images, None, names,
+                      f"{name}/{split} ({len(names)} pairs)",
+                      defaults={"direction": STANDARD_DATASETS[name][1]})
+
+
+class _ImageBytes:
+    """Encoded image bytes of a TFDS data source, by index (read on demand)."""
+
+    def __init__(self, records):
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.records[int(i)]["image"]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
