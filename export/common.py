@@ -77,8 +77,9 @@ def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: 
         if spec is None:
             raise DataError(
                 f"{model_path}: no record of the data this model was trained on (a bare "
-                ".keras file, or a run without run.json); pass --representative-data with "
-                "images like its inputs, to verify and calibrate the export.")
+                ".keras file, or a run trained on data given in Python); pass "
+                "--representative-data with images like its inputs, to verify and calibrate "
+                "the export.")
     source = resolve_data(spec, config, "train")
     if source is None or len(source) == 0:
         raise DataError(f"{spec}: the representative dataset is empty.")

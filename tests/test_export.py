@@ -164,3 +164,26 @@ def test_mixed_precision_run_exports_as_float32(tmp_path):
     entries = run_export(run, "tflite", "fp32", tmp_path / "out", num_verify=2,
                          calibration_samples=2)
     assert entries[-1]["passed"] and entries[-1]["max_abs_error"] <= 1e-4
+
+
+def test_artifacts_compute_what_translate_computes(run_dir, exported):
+    """The default inference mode (each image by its own statistics) is exported exactly:
+    the .tflite and ONNX files give translate's outputs, not BatchNorm's moving averages."""
+    import tensorflow as tf
+
+    from export import OnnxRunner, TFLiteRunner
+    from pix2pix_tf.generator import build_generator
+    from pix2pix_tf.translate import load_generator, make_translator
+
+    out, entries = exported
+    g, c = load_generator(run_dir)
+    assert c.inference_mode == "image_stats"
+    x = np.random.default_rng(5).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    expected = np.asarray(make_translator(g, c)(tf.constant(x)))
+    for runner in (TFLiteRunner(out / "generator_fp32.tflite", 2),
+                   OnnxRunner(out / "generator.onnx", 2)):
+        np.testing.assert_allclose(runner(x), expected, atol=1e-4)
+    moving = build_generator(c.replace(inference_mode="moving_stats"))
+    moving.set_weights(g.get_weights())
+    assert np.abs(np.asarray(moving(x, training=False)) - expected).max() > 1e-3
+    assert json.loads((out / "report.json").read_text())[0]["data"].startswith("built-in")
