@@ -44,15 +44,17 @@ def parse_list(value: str | list[str], allowed: tuple[str, ...], option: str) ->
 def load(model_path: str | os.PathLike):
     """`(generator, config)` from a run directory or a generator `.keras` file.
 
-    A generator trained in mixed precision is rebuilt in float32 with the same
-    weights (mixed policies keep float32 variables): exports are float32 graphs.
+    A generator that computes in reduced precision (loaded under a mixed global policy)
+    is rebuilt in float32 with the same weights (mixed policies keep float32 variables):
+    exports are float32 graphs, whatever precision the run trained in.
     """
     from pix2pix_tf.generator import build_generator
     from pix2pix_tf.translate import load_generator
 
     generator, config = load_generator(model_path)
-    if config.precision != "float32":
-        config = config.replace(precision="float32")
+    config = config.replace(precision="float32")
+    if any(getattr(layer, "compute_dtype", "float32") != "float32"
+           for layer in generator.layers):
         float32 = build_generator(config)
         float32.set_weights(generator.get_weights())
         generator = float32

@@ -55,9 +55,12 @@ def _state_variables(model) -> dict:
                 any(v is w for w in state.values()) for v in net.variables):
             raise ValueError(f"{group}: some variables belong to no layer.")
     for group, opt in (("g_optimizer", model.g_optimizer), ("d_optimizer", model.d_optimizer)):
+        # A LossScaleOptimizer (float16) has variables of its own beside its inner one's.
+        inner = {id(v) for v in getattr(opt, "inner_optimizer", opt).variables}
         for v in opt.variables:
             # Without the optimiser's own name: a user's Adam named "adam" matches ours.
-            add(f"{group}/{v.path.split('/', 1)[-1]}", v)
+            name = v.path.split("/", 1)[-1]
+            add(f"{group}/{name}" if id(v) in inner else f"{group}/loss_scale/{name}", v)
     return state
 
 
@@ -155,7 +158,8 @@ def _assign(model, path: Path, values: dict[str, np.ndarray]) -> None:
                          f"(e.g. {missing[0]})")
         if unexpected:
             parts.append(f"it has {len(unexpected)} the model lacks (e.g. {unexpected[0]})")
-        raise DataError(f"{path}: written for another architecture: " + "; ".join(parts)
+        raise DataError(f"{path}: written for another architecture or precision: "
+                        + "; ".join(parts)
                         + ". Resume with the run's own config.json, or start a new --out.")
     for key, v in state.items():
         if tuple(v.shape) != values[key].shape:

@@ -214,6 +214,20 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path):
             restore_training_state(_compiled(**other), path)
 
 
+def test_float16_checkpoint_round_trip(tmp_path):
+    from pix2pix_tf.checkpoint import restore_training_state
+
+    a = _compiled(precision="mixed_float16")
+    a.fit(tf.data.Dataset.from_tensor_slices((_x(1), _x(1))).batch(1), verbose=0)
+    path = save_training_state(a, tmp_path, 1)
+    b = _compiled(precision="mixed_float16")
+    restore_training_state(b, path)
+    for va, vb in zip(a.g_optimizer.variables, b.g_optimizer.variables):
+        np.testing.assert_array_equal(va.numpy(), vb.numpy())
+    with pytest.raises(DataError, match="another architecture or precision"):
+        restore_training_state(_compiled(), path)
+
+
 def test_checkpoint_restores_by_name_not_position(tmp_path):
     from pix2pix_tf.checkpoint import _read, restore_training_state
 
