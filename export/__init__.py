@@ -36,6 +36,7 @@ from export.onnx import DEFAULT_OPSET, OnnxRunner, export_onnx
 from export.savedmodel import SavedModelRunner, export_savedmodel
 from export.tflite import TFLiteRunner, export_tflite
 from export.verify import THRESHOLDS, verify
+from pix2pix_tf import layout
 from pix2pix_tf.errors import DataError
 
 __all__ = ["ExportError", "OnnxRunner", "SavedModelRunner", "TFLiteRunner", "export_onnx",
@@ -160,7 +161,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                 "psnr_db": None, "threads": "all",
                 "latency_ms": median_latency_ms(lambda x: generator(x, training=False), check),
                 "passed": True}]
-    model_file = str(Path(model) / "generator.keras" if Path(model).is_dir() else Path(model))
+    model_file = str(layout.model_file(model))
     with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
         work = Path(tmp)
         calib = work / "calibration.npy"

@@ -30,6 +30,7 @@ _EXPORTS = {
     "train": "pix2pix_tf.training",
     "load_generator": "pix2pix_tf.translate",
     "translate_files": "pix2pix_tf.translate",
+    "evaluate": "pix2pix_tf.evaluation",
     "DataError": "pix2pix_tf.errors",
     "TrainingDiverged": "pix2pix_tf.errors",
 }

@@ -1,4 +1,4 @@
-"""Command line: `python -m pix2pix_tf train|translate` (also the `pix2pix-tf` script).
+"""Command line: `python -m pix2pix_tf train|translate|evaluate` (also `pix2pix-tf`).
 
 Every `Pix2PixConfig` field is a `train` flag (`--image-size`, `--gan-mode`, ...),
 generated from the config, so the defaults live in one place.
@@ -32,6 +32,8 @@ EXAMPLES = """examples:
   python -m pix2pix_tf train --out runs/facades --resume
   # translate images with a trained model:
   python -m pix2pix_tf translate --model runs/facades photos/*.png --out results/
+  # L1 / PSNR / SSIM on a split (or on a seeded hold-out of data without one):
+  python -m pix2pix_tf evaluate --model runs/facades --split val
 """
 
 # Threading defaults, measured on a quiet 2-core machine: intra-op = all cores and
@@ -117,6 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which half of an A|B image is the input (default: the run's)")
     r.add_argument("--batch-size", type=int, default=8, help="images per call")
     r.add_argument("--debug", action="store_true", help="show Python tracebacks")
+
+    e = sub.add_parser("evaluate", help="L1 / PSNR / SSIM of a trained model on a data split")
+    e.add_argument("--model", required=True, help="run directory or generator .keras file")
+    e.add_argument("--data", default=None,
+                   help="--data spec as for train; default: the run's recorded data")
+    e.add_argument("--split", default="test", help="test, val or train (default: test)")
+    e.add_argument("--val-fraction", type=float, default=None,
+                   help="instead of --split: hold out this fraction of the training pairs "
+                        "(seeded permutation, see --seed)")
+    e.add_argument("--seed", type=int, default=0, help="seed of the --val-fraction hold-out")
+    e.add_argument("--out", default=None, help="output folder (default: RUN/eval_SPLIT)")
+    e.add_argument("--batch-size", type=int, default=8, help="images per call")
+    e.add_argument("--data-dir", default=None, help="cache for downloaded datasets")
+    e.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser
 
 
@@ -156,6 +172,13 @@ def _run(args: argparse.Namespace) -> int:
               data_dir=args.data_dir, strategy=args.strategy)
         print(f"Done. Generator: {args.out}/generator.keras, samples: {args.out}/samples/, "
               f"TensorBoard: tensorboard --logdir {args.out}/logs")
+        return 0
+    if args.command == "evaluate":
+        from pix2pix_tf.evaluation import evaluate
+
+        evaluate(args.model, args.data, split=args.split, out=args.out,
+                 val_fraction=args.val_fraction, seed=args.seed, batch_size=args.batch_size,
+                 data_dir=args.data_dir)
         return 0
     from pix2pix_tf.translate import load_generator, translate_files
 

@@ -475,3 +475,27 @@ def test_nan_guard_reads_the_losses_only_every_n_steps():
     assert len(reads) == 4 and guard.diverged is None  # steps 3 and 6, two losses each
     guard.on_train_batch_end(8, {"g_total": Loss(float("nan")), "d_total": Loss(1.0)})
     assert guard.diverged is not None and guard.model.stop_training
+
+
+# --- evaluate ------------------------------------------------------------------------
+def test_evaluate_a_run_on_a_seeded_holdout_and_on_a_split(tmp_path, ab_dir, capsys):
+    import csv
+
+    import pix2pix_tf
+    from pix2pix_tf.cli import main
+
+    train(tiny_config(steps_per_epoch=2, sample_every=0), tmp_path / "run", data=ab_dir,
+          verbose=0)
+    a = pix2pix_tf.evaluate(tmp_path / "run", val_fraction=0.5, seed=3)
+    b = pix2pix_tf.evaluate(tmp_path / "run", val_fraction=0.5, seed=3, out=tmp_path / "again")
+    assert a["images"] == 3 and a["l1"] == b["l1"]  # the same held-out pairs
+    rows = list(csv.DictReader(open(tmp_path / "run" / "eval_holdout" / "metrics.csv")))
+    assert len(rows) == 3 and np.mean([float(r["l1"]) for r in rows]) == pytest.approx(a["l1"])
+    assert (tmp_path / "run" / "eval_holdout" / "best_worst.png").exists()
+    summary = json.loads((tmp_path / "run" / "eval_holdout" / "summary.json").read_text())
+    assert summary["inference_mode"] == "image_stats" and "held out" in summary["data"]
+    # A folder without a test split: one clear line that names the way out.
+    assert main(["evaluate", "--model", str(tmp_path / "run")]) == 2
+    assert "--val-fraction" in capsys.readouterr().err
+    assert main(["evaluate", "--model", str(tmp_path / "run"), "--split", "train"]) == 0
+    assert "Evaluated 6 image(s)" in capsys.readouterr().out

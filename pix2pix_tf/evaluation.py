@@ -1,0 +1,115 @@
+"""Evaluate a trained generator on a data split: L1, PSNR, SSIM per image and overall.
+
+    python -m pix2pix_tf evaluate --model runs/facades --data path/to/facades --split val
+
+Writes `metrics.csv` (one row per image), `summary.json` (means, the data, the
+model, the inference mode) and `best_worst.png` (the best and the worst images by
+L1: input | output | target) to `--out` (default: `RUN/eval_SPLIT`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+from pix2pix_tf import layout
+from pix2pix_tf.errors import ConfigError, DataError
+
+
+def _source(data, config, split: str, val_fraction: float | None, seed: int, data_dir):
+    from pix2pix_tf.data.resolve import resolve_data
+
+    if val_fraction is not None:
+        if not 0.0 < val_fraction < 1.0:
+            raise ConfigError(f"`val_fraction` must be in (0, 1). Received: {val_fraction}")
+        whole = resolve_data(data, config, "train", data_dir)
+        held = max(1, round(val_fraction * len(whole)))
+        if held >= len(whole):
+            raise DataError(f"--data {data}: {len(whole)} pair(s) cannot spare {held} for "
+                            "evaluation.")
+        return whole.split(held, seed)[1]
+    source = resolve_data(data, config, split, data_dir)
+    if source is None:
+        raise DataError(f"--data {data}: no '{split}' split. Use --split with a split it has, "
+                        "or --val-fraction F to hold out a fraction of its pairs (the "
+                        "same --seed holds out the same pairs as training did).")
+    return source
+
+
+def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
+             split: str = "test", out: str | os.PathLike | None = None,
+             val_fraction: float | None = None, seed: int = 0, batch_size: int = 8,
+             data_dir: str | os.PathLike | None = None) -> dict:
+    """Scores a generator on a split; returns the summary (also written to `out`).
+
+    Args:
+        model: run directory or generator `.keras` file.
+        data: `--data` spec; default: the run's recorded training data.
+        split: "test", "val" or "train" of the data.
+        out: output folder; default `RUN/eval_SPLIT` (or beside the `.keras` file).
+        val_fraction: instead of a split, hold out this fraction of the training pairs
+            (a seeded permutation: deterministic given `seed`).
+        seed: the hold-out permutation's seed.
+        batch_size: images per call of the compiled generator.
+        data_dir: cache folder for standard datasets.
+    """
+    import tensorflow as tf
+
+    from pix2pix_tf.data.pipeline import make_dataset
+    from pix2pix_tf.images import image_grid, save_png
+    from pix2pix_tf.metrics import psnr, ssim
+    from pix2pix_tf.translate import load_generator, make_translator
+
+    generator, config = load_generator(model)
+    if data is None:
+        data = layout.recorded_data(model) if Path(model).is_dir() else None
+        if data is None:
+            raise DataError(f"{model}: no recorded training data; pass --data.")
+    source = _source(data, config, split, val_fraction, seed, data_dir)
+    where = f"{source.description}" + (f" (--val-fraction {val_fraction}, seed {seed})"
+                                       if val_fraction is not None else "")
+    run = make_translator(generator, config)
+    rows: list[dict] = []
+    inputs, outputs, targets = [], [], []
+    names = list(source.names)
+    for x, y in make_dataset(source, config, training=False, batch_size=batch_size):
+        fake = run(x)
+        l1 = tf.reduce_mean(tf.abs(y - fake), axis=[1, 2, 3]).numpy()
+        for i, values in enumerate(zip(l1, psnr(y, fake).numpy(), ssim(y, fake).numpy())):
+            rows.append({"image": names[len(rows)], "l1": float(values[0]),
+                         "psnr": float(values[1]), "ssim": float(values[2])})
+            inputs.append(x[i].numpy())
+            outputs.append(fake[i].numpy())
+            targets.append(y[i].numpy())
+    name = f"eval_{'holdout' if val_fraction is not None else split}"
+    if out is None:
+        out = (Path(model) / name if Path(model).is_dir()
+               else Path(model).parent / f"{Path(model).stem}_{name}")
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DataError(f"--out {out}: cannot create the folder ({e.strerror}).") from None
+    with open(out / "metrics.csv.tmp", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["image", "l1", "psnr", "ssim"])
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(out / "metrics.csv.tmp", out / "metrics.csv")
+    summary = {"model": str(model), "data": where, "images": len(rows),
+               "inference_mode": config.inference_mode,
+               **{k: float(np.mean([r[k] for r in rows])) for k in ("l1", "psnr", "ssim")}}
+    layout.write_json(out / "summary.json", summary)
+    order = np.argsort([r["l1"] for r in rows])
+    k = min(4, len(rows))
+    pick = list(order[:k]) + [i for i in order[::-1][:k] if i not in order[:k]]
+    save_png(image_grid(np.stack([inputs[i] for i in pick]), np.stack([outputs[i] for i in pick]),
+                        np.stack([targets[i] for i in pick])), out / "best_worst.png")
+    print(f"Evaluated {len(rows)} image(s) of {where}: L1 {summary['l1']:.4f}, PSNR "
+          f"{summary['psnr']:.2f} dB, SSIM {summary['ssim']:.4f} ({config.inference_mode}). "
+          f"Wrote {out}/metrics.csv, summary.json, best_worst.png")
+    return {**summary, "out": str(out)}
+
+
