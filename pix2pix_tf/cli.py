@@ -63,7 +63,9 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         flag = "--" + f.name.replace("_", "-")
         kind = _flag_type(f)
         default = f.default if not isinstance(f.default, tuple) else "x".join(map(str, f.default))
-        help_text = f"{f.metadata.get('help', '')} (default: {default})"
+        # A None default is explained by the help text itself ("default: ...").
+        help_text = f.metadata.get("help", "") + ("" if default is None else
+                                                  f" (default: {default})")
         if kind is bool:
             group.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)
