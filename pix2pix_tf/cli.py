@@ -22,6 +22,9 @@ EXAMPLES = """examples:
   python -m pix2pix_tf train --data path/with/A_and_B --input-channels 1 --out runs/color
   # self-paired colourisation from any folder of colour photos (grayscale -> colour):
   python -m pix2pix_tf train --data colorize:path/to/photos --out runs/color
+  # photo -> pencil sketch, photo -> Canny edges, and back with --direction BtoA:
+  python -m pix2pix_tf train --data sketch:path/to/photos --out runs/sketch
+  python -m pix2pix_tf train --data edges:path/to/photos --direction BtoA --out runs/edges2photo
   # a standard dataset by name (downloaded once; its usual direction, facades: BtoA):
   python -m pix2pix_tf train --data facades --out runs/facades
   # the reference implementation's training, exactly (alternating updates, 100+100 epochs):
@@ -87,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", default=None,
                    help="folder of A|B images, folder with A/ and B/, dataset archive, or a "
                         "dataset name (facades, cityscapes, maps, edges2shoes, edges2handbags, "
-                        "night2day), or colorize:FOLDER (self-paired, from plain colour images);"
+                        "night2day), or TASK:FOLDER, a self-paired task on plain photos (colorize, "
+                        "decolorize, sketch, edges);"
                         " default: built-in synthetic facades")
     t.add_argument("--out", required=True, help="run directory")
     t.add_argument("--resume", action="store_true",

@@ -81,11 +81,15 @@ def _loader(source: PairSource, config: Pix2PixConfig):
         return lambda i: (_to_channels(tf.gather(a_all, i), ca),
                           _to_channels(tf.gather(b_all, i), cb))
     read_a = _encoded(source, source.a)
-    if source.layout == "colorize":
-        def load_colorize(i):
-            img = _decode(read_a(i), 3)
-            return _to_channels(tf.image.rgb_to_grayscale(img), ca), _to_channels(img, cb)
-        return load_colorize
+    if source.layout == "task":
+        from pix2pix_tf.data.tasks import TASKS
+
+        make_pair = TASKS[source.task].pair
+
+        def load_task(i):
+            a, b = make_pair(_decode(read_a(i), 3))
+            return _to_channels(a, ca), _to_channels(b, cb)
+        return load_task
     if source.layout == "ab":
         def load_ab(i):
             img = _decode(read_a(i), max(ca, cb))

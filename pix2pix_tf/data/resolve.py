@@ -17,15 +17,13 @@ from pix2pix_tf.data.sources import (
     PairSource,
     ab_folder,
     builtin,
-    colorize_folder,
     paired_folders,
+    task_folder,
 )
+from pix2pix_tf.data.tasks import TASKS
 from pix2pix_tf.errors import DataError
 
-# Self-paired tasks: `--data TASK:FOLDER` builds the pairs from single images; each
-# reader sets the config values its task implies (`PairSource.defaults`).
-TASKS = {"colorize": colorize_folder}
-
+# Self-paired tasks (`--data TASK:FOLDER`) are listed in `pix2pix_tf.data.tasks.TASKS`.
 
 def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: str = "train",
                  data_dir: str | os.PathLike | None = None) -> PairSource | None:
@@ -35,7 +33,8 @@ def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: s
         spec: None (built-in data); a folder of A|B images; a folder with `A/` and `B/`;
             a dataset folder with `train/` (and `val/`) inside; a downloaded archive
             (`facades.tar.gz`); a standard dataset name (`facades`, `maps`, ...); or a
-            self-paired task on a folder of plain images, `colorize:PATH`.
+            self-paired task on a folder of plain photos, `TASK:PATH` with TASK one of
+            colorize, decolorize, sketch, edges (see `pix2pix_tf.data.tasks`).
         config: the configuration (channels, crop size, `skip_bad_files`).
         split: "train" or "val"/"test".
         data_dir: cache folder for standard datasets.
@@ -59,7 +58,7 @@ def _resolve(spec, config, split, data_dir) -> PairSource | None:
             folder = folder / split
         elif split != "train":
             return None
-        return TASKS[task](folder, config)
+        return task_folder(folder, config, task)
     path = Path(spec)
     if path.is_dir():
         if (path / split).is_dir():
@@ -102,7 +101,7 @@ def data_defaults(data, data_dir=None) -> dict:
         return {"direction": "AtoB"}
     task, sep, _ = str(data).partition(":")
     if sep and task in TASKS:
-        return {"colorize": {"input_channels": 1, "direction": "AtoB"}}[task]
+        return dict(TASKS[task].defaults)
     if str(data) in standard.STANDARD_DATASETS:
         return {"direction": standard.STANDARD_DATASETS[str(data)][1]}
     path = Path(data)

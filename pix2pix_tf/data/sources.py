@@ -32,7 +32,8 @@ class PairSource:
 
     Attributes:
         layout: "ab" (side-by-side A|B images), "pair" (A and B separate) or
-            "colorize" (one colour image per example: A is its grayscale, B itself).
+            "task" (one photo per example; `task` names how A and B are made from
+            it, see `pix2pix_tf.data.tasks`).
         storage: "files" (paths), "bytes" (encoded images), "arrays" (uint8 arrays)
             or "random_access" (a sequence read on demand, e.g. a TFDS data source:
             `a[i]` is encoded image bytes).
@@ -56,6 +57,7 @@ class PairSource:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     defaults: dict = field(default_factory=dict)
     spec: str | None = None
+    task: str | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -270,13 +272,21 @@ def paired_folders(a_dir: str | os.PathLike, b_dir: str | os.PathLike,
                       f"paired folders {a_dir} and {b_dir}", skipped=bad)
 
 
-def colorize_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSource:
-    """Self-paired colourisation: any folder of colour images; A = grayscale, B = colour."""
+def task_folder(folder: str | os.PathLike, config: Pix2PixConfig, task: str) -> PairSource:
+    """Self-paired examples from any folder of photos: `task` (a name in
+    `pix2pix_tf.data.tasks.TASKS`) makes A and B from each photo in the pipeline."""
+    from pix2pix_tf.data.tasks import TASKS
+
     folder = Path(folder)
     keep, bad = _scan_folder(folder, config, lambda size: _crop_problem(size, config))
-    return PairSource("colorize", "files", [str(p) for p in keep], None, [p.name for p in keep],
-                      f"colourisation pairs from {folder}", skipped=bad,
-                      defaults={"input_channels": 1, "direction": "AtoB"})
+    return PairSource("task", "files", [str(p) for p in keep], None, [p.name for p in keep],
+                      f"{TASKS[task].description} from {folder}", skipped=bad,
+                      defaults=dict(TASKS[task].defaults), task=task)
+
+
+def colorize_folder(folder: str | os.PathLike, config: Pix2PixConfig) -> PairSource:
+    """Self-paired colourisation: any folder of colour images; A = grayscale, B = colour."""
+    return task_folder(folder, config, "colorize")
 
 
 def builtin(config: Pix2PixConfig, split: str = "train") -> PairSource:
