@@ -35,6 +35,8 @@ EXAMPLES = """examples:
   python -m pix2pix_tf train --out runs/facades --resume
   # translate images with a trained model:
   python -m pix2pix_tf translate --model runs/facades photos/*.png --out results/
+  # a video, frame by frame (frame rate, frame count, size and audio kept):
+  python -m pix2pix_tf translate --model runs/day2night input.mp4 --out output.mp4
   # L1 / PSNR / SSIM on a split (or on a seeded hold-out of data without one):
   python -m pix2pix_tf evaluate --model runs/facades --split val
 """
@@ -113,8 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("translate", help="translate images with a trained model")
     r.add_argument("--model", required=True, help="run directory or generator .keras file")
-    r.add_argument("inputs", nargs="+", help="image files or folders")
-    r.add_argument("--out", required=True, help="output folder (PNG files)")
+    r.add_argument("inputs", nargs="+", help="image files or folders, or video files "
+                                              "(.mp4, .mov, .mkv, .avi, .webm)")
+    r.add_argument("--out", required=True,
+                   help="output folder (PNG files; videos as NAME.mp4), or for one video "
+                        "input the output video file")
     r.add_argument("--inference-mode", default=None,
                    choices=("image_stats", "moving_stats", "batch_stats"),
                    help="override the run's inference mode (see train --help)")
@@ -198,9 +203,27 @@ def _run(args: argparse.Namespace) -> int:
         rebuilt = build_generator(config)
         rebuilt.set_weights(generator.get_weights())
         generator = rebuilt
-    written = translate_files(generator, config, args.inputs, args.out,
-                              layout_choice=args.layout, batch_size=args.batch_size)
-    print(f"Wrote {len(written)} image(s) to {args.out}")
+    from pathlib import Path
+
+    from pix2pix_tf.video import is_video, translate_video
+
+    videos = [p for p in args.inputs if is_video(p) and Path(p).is_file()]
+    images = [p for p in args.inputs if p not in videos]
+    if videos:
+        single = len(args.inputs) == 1 and is_video(args.out)
+        for video in videos:
+            target = Path(args.out) if single else Path(args.out) / f"{Path(video).stem}.mp4"
+            info = translate_video(generator, config, video, target,
+                                   batch_size=args.batch_size)
+            flicker = "n/a" if info["flicker"] is None else f"{info['flicker']:.2f}"
+            print(f"Wrote {target}: {info['frames']} frames at {info['fps']:.3g} fps, "
+                  f"{info['size'][0]}x{info['size'][1]}, {info['audio_streams']} audio "
+                  f"stream(s) copied; temporal flicker {flicker} (consecutive-frame change "
+                  "of the output / of the input)")
+    if images:
+        written = translate_files(generator, config, images, args.out,
+                                  layout_choice=args.layout, batch_size=args.batch_size)
+        print(f"Wrote {len(written)} image(s) to {args.out}")
     return 0
 
 
