@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", default=None, help="output folder (default: RUN/eval_SPLIT)")
     e.add_argument("--batch-size", type=int, default=8, help="images per call")
     e.add_argument("--data-dir", default=None, help="cache for downloaded datasets")
+    e.add_argument("--inception-weights", default=None,
+                   help="adds FID and KID: Keras InceptionV3 notop weights (.h5) or a .keras "
+                        "feature model, on disk (nothing is downloaded)")
     e.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser
 
@@ -189,7 +192,11 @@ def _run(args: argparse.Namespace) -> int:
 
         evaluate(args.model, args.data, split=args.split, out=args.out,
                  val_fraction=args.val_fraction, seed=args.seed, batch_size=args.batch_size,
-                 data_dir=args.data_dir)
+                 data_dir=args.data_dir, inception_weights=args.inception_weights)
+        if args.inception_weights is None:
+            from pix2pix_tf.fid import MISSING
+
+            print("note: " + MISSING)
         return 0
     from pix2pix_tf.translate import load_generator, translate_files
 

@@ -42,7 +42,8 @@ def _source(data, config, split: str, val_fraction: float | None, seed: int, dat
 def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
              split: str = "test", out: str | os.PathLike | None = None,
              val_fraction: float | None = None, seed: int = 0, batch_size: int = 8,
-             data_dir: str | os.PathLike | None = None) -> dict:
+             data_dir: str | os.PathLike | None = None,
+             inception_weights: str | os.PathLike | None = None) -> dict:
     """Scores a generator on a split; returns the summary (also written to `out`).
 
     Args:
@@ -55,6 +56,8 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
         seed: the hold-out permutation's seed.
         batch_size: images per call of the compiled generator.
         data_dir: cache folder for standard datasets.
+        inception_weights: InceptionV3 weights (or a `.keras` feature model) on disk:
+            adds FID and KID of the outputs against the targets (see `pix2pix_tf.fid`).
     """
     import tensorflow as tf
 
@@ -63,6 +66,11 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     from pix2pix_tf.metrics import psnr, ssim
     from pix2pix_tf.translate import load_generator, make_translator
 
+    feature_model = None
+    if inception_weights is not None:  # load first: a bad file fails before scoring
+        from pix2pix_tf.fid import load_feature_model
+
+        feature_model = load_feature_model(inception_weights)
     generator, config = load_generator(model)
     if data is None:
         data = layout.recorded_data(model) if Path(model).is_dir() else None
@@ -101,6 +109,16 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     summary = {"model": str(model), "data": where, "images": len(rows),
                "inference_mode": config.inference_mode,
                **{k: float(np.mean([r[k] for r in rows])) for k in ("l1", "psnr", "ssim")}}
+    if feature_model is not None:
+        from pix2pix_tf.fid import features, frechet_distance, kernel_inception_distance
+
+        real, fake = features(feature_model, np.stack(targets)), features(
+            feature_model, np.stack(outputs))
+        summary.update(fid=frechet_distance(real, fake),
+                       kid=kernel_inception_distance(real, fake),
+                       feature_model=str(inception_weights))
+    else:
+        summary["fid"] = summary["kid"] = None
     layout.write_json(out / "summary.json", summary)
     order = np.argsort([r["l1"] for r in rows])
     k = min(4, len(rows))
@@ -108,7 +126,10 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     save_png(image_grid(np.stack([inputs[i] for i in pick]), np.stack([outputs[i] for i in pick]),
                         np.stack([targets[i] for i in pick])), out / "best_worst.png")
     print(f"Evaluated {len(rows)} image(s) of {where}: L1 {summary['l1']:.4f}, PSNR "
-          f"{summary['psnr']:.2f} dB, SSIM {summary['ssim']:.4f} ({config.inference_mode}). "
+          f"{summary['psnr']:.2f} dB, SSIM {summary['ssim']:.4f}"
+          + (f", FID {summary['fid']:.2f}, KID {summary['kid']:.4f}"
+             if summary["fid"] is not None else "")
+          + f" ({config.inference_mode}). "
           f"Wrote {out}/metrics.csv, summary.json, best_worst.png")
     return {**summary, "out": str(out)}
 
