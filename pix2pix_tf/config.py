@@ -120,6 +120,10 @@ class Pix2PixConfig:
         DATA)
     flip: bool = _opt(True, "Random horizontal mirror (same on input and target).", DATA)
     skip_bad_files: bool = _opt(False, "Skip unreadable images (and report the count).", DATA)
+    val_fraction: float | None = _opt(
+        None, "Hold out this fraction of the training pairs as the validation set (instead "
+        "of the data's val split), by a seeded permutation (seed 0): `evaluate "
+        "--val-fraction` with the same fraction scores the same pairs.", DATA)
     # --- training --------------------------------------------------------------------
     gan_mode: str = _opt("vanilla", "Adversarial loss.", TRAINING, GAN_MODES)
     lambda_l1: float = _opt(100.0, "Weight of the L1 term in the generator loss.", TRAINING)
@@ -264,6 +268,8 @@ class Pix2PixConfig:
                 f"Received: load_size={self.load_size}")
         if self.lr_schedule == "linear_decay" and self.decay_epochs < 1:
             raise ConfigError(f"`decay_epochs` must be >= 1. Received: {self.decay_epochs}")
+        if self.val_fraction is not None and not 0.0 < self.val_fraction < 1.0:
+            raise ConfigError(f"`val_fraction` must be in (0, 1). Received: {self.val_fraction}")
         if self.adam_epsilon <= 0:
             raise ConfigError(f"`adam_epsilon` must be > 0. Received: {self.adam_epsilon}")
 

@@ -109,13 +109,20 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         config = config.replace(precision=keras.config.dtype_policy().name)
     source = data if isinstance(data, PairSource) else resolve_data(data, config, "train",
                                                                     data_dir)
-    if validation_data is None and not isinstance(data, PairSource):
+    recorded = source  # run.json names the whole data, before any hold-out
+    if config.val_fraction is not None and validation_data is None:
+        held = max(1, round(config.val_fraction * len(source)))
+        if held >= len(source):
+            raise DataError(f"{source.description}: {len(source)} pair(s) cannot spare {held} "
+                            f"for --val-fraction {config.val_fraction}.")
+        source, validation_data = source.split(held, seed=0)
+    elif validation_data is None and not isinstance(data, PairSource):
         validation_data = resolve_data(data, config, "val", data_dir)
     steps = config.steps_per_epoch or max(1, len(source) // config.batch_size)
 
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(layout.config_path(run_dir))
-    layout.write_run_info(run_dir, source)
+    layout.write_run_info(run_dir, recorded)
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model = Pix2Pix(config)

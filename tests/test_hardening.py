@@ -499,3 +499,18 @@ def test_evaluate_a_run_on_a_seeded_holdout_and_on_a_split(tmp_path, ab_dir, cap
     assert "--val-fraction" in capsys.readouterr().err
     assert main(["evaluate", "--model", str(tmp_path / "run"), "--split", "train"]) == 0
     assert "Evaluated 6 image(s)" in capsys.readouterr().out
+
+
+
+def test_val_fraction_in_training_holds_out_what_evaluate_scores(tmp_path, ab_dir):
+    import pix2pix_tf
+
+    c = tiny_config(steps_per_epoch=2, sample_every=0, val_fraction=0.5)
+    model = train(c, tmp_path / "run", data=ab_dir, verbose=0)
+    held = resolve_data(ab_dir, c).split(3, seed=0)[1]
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["data"] == str(
+        ab_dir.resolve())
+    logged = model.evaluate(make_dataset(held, c, training=False), return_dict=True,
+                            verbose=0)["l1"]
+    scored = pix2pix_tf.evaluate(tmp_path / "run", val_fraction=0.5)
+    assert scored["images"] == 3 and scored["l1"] == pytest.approx(logged, rel=1e-5)
