@@ -146,7 +146,24 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--inception-weights", default=None,
                    help="adds FID and KID: Keras InceptionV3 notop weights (.h5) or a .keras "
                         "feature model, on disk (nothing is downloaded)")
+    e.add_argument("--semantic", default=None,
+                   help="a segmenter .keras (see the segmenter command): adds the paper's "
+                        "FCN-style score of outputs and of real photos against the input labels")
     e.add_argument("--debug", action="store_true", help="show Python tracebacks")
+
+    s = sub.add_parser("segmenter", help="train the segmenter behind evaluate --semantic "
+                                         "(real photos -> label maps of labels -> photo data)")
+    s.add_argument("--data", required=True, help="--data spec of labels -> photo pairs")
+    s.add_argument("--direction", default=None, choices=("AtoB", "BtoA"),
+                   help="which side is the label map (default: the data's usual direction)")
+    s.add_argument("--image-size", default="128", help="N or HxW (default: 128)")
+    s.add_argument("--holdout", type=int, default=50,
+                   help="pairs held out (seeded, seed 0; the same as the studies' split and "
+                        "evaluate --val-fraction's permutation) and never seen (default: 50)")
+    s.add_argument("--classes", type=int, default=12, help="label colours (facades: 12)")
+    s.add_argument("--epochs", type=int, default=10)
+    s.add_argument("--out", required=True, help="the segmenter file (.keras)")
+    s.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser
 
 
@@ -187,12 +204,27 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Done. Generator: {args.out}/generator.keras, samples: {args.out}/samples/, "
               f"TensorBoard: tensorboard --logdir {args.out}/logs")
         return 0
+    if args.command == "segmenter":
+        from pix2pix_tf.data.resolve import configure_for_data, resolve_data
+        from pix2pix_tf.semantic import train_segmenter
+
+        given = {"direction": args.direction} if args.direction else {}
+        config = configure_for_data(Pix2PixConfig(image_size=args.image_size, seed=0,
+                                                  preprocess="resize_and_crop", **given),
+                                    args.data)
+        source = resolve_data(args.data, config, "train")
+        if args.holdout:
+            source = source.split(args.holdout, seed=0)[0]
+        train_segmenter(source, config, args.out, epochs=args.epochs, classes=args.classes)
+        print(f"Wrote {args.out} (trained on {source.description}).")
+        return 0
     if args.command == "evaluate":
         from pix2pix_tf.evaluation import evaluate
 
         evaluate(args.model, args.data, split=args.split, out=args.out,
                  val_fraction=args.val_fraction, seed=args.seed, batch_size=args.batch_size,
-                 data_dir=args.data_dir, inception_weights=args.inception_weights)
+                 data_dir=args.data_dir, inception_weights=args.inception_weights,
+                 semantic=args.semantic)
         if args.inception_weights is None:
             from pix2pix_tf.fid import MISSING
 

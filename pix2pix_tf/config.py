@@ -126,7 +126,10 @@ class Pix2PixConfig:
         "--val-fraction` with the same fraction scores the same pairs.", DATA)
     # --- training --------------------------------------------------------------------
     gan_mode: str = _opt("vanilla", "Adversarial loss.", TRAINING, GAN_MODES)
-    lambda_l1: float = _opt(100.0, "Weight of the L1 term in the generator loss.", TRAINING)
+    lambda_l1: float = _opt(100.0, "Weight of the L1 term in the generator loss (0: cGAN "
+                            "only, the paper's ablation).", TRAINING)
+    lambda_gan: float = _opt(1.0, "Weight of the adversarial term in the generator loss (0: "
+                             "L1 only, the paper's ablation).", TRAINING)
     update: str = _opt(
         "simultaneous", "simultaneous: G and D step from one forward pass (TF tutorial); "
         "alternating: a D step, then a G step against the updated D (paper, reference). "

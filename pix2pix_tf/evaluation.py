@@ -43,7 +43,8 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
              split: str = "test", out: str | os.PathLike | None = None,
              val_fraction: float | None = None, seed: int = 0, batch_size: int = 8,
              data_dir: str | os.PathLike | None = None,
-             inception_weights: str | os.PathLike | None = None) -> dict:
+             inception_weights: str | os.PathLike | None = None,
+             semantic: str | os.PathLike | None = None) -> dict:
     """Scores a generator on a split; returns the summary (also written to `out`).
 
     Args:
@@ -58,6 +59,9 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
         data_dir: cache folder for standard datasets.
         inception_weights: InceptionV3 weights (or a `.keras` feature model) on disk:
             adds FID and KID of the outputs against the targets (see `pix2pix_tf.fid`).
+        semantic: a segmenter `.keras` (see `pix2pix_tf.semantic`): adds the semantic
+            score of the outputs, and of the real photos (`semantic_real`, the
+            ceiling), against the input label maps.
     """
     import tensorflow as tf
 
@@ -71,6 +75,11 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
         from pix2pix_tf.fid import load_feature_model
 
         feature_model = load_feature_model(inception_weights)
+    segmenter = None
+    if semantic is not None:
+        from pix2pix_tf.semantic import load_segmenter
+
+        segmenter = load_segmenter(semantic)
     generator, config = load_generator(model)
     if data is None:
         data = layout.recorded_data(model) if Path(model).is_dir() else None
@@ -119,6 +128,12 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
                        feature_model=str(inception_weights))
     else:
         summary["fid"] = summary["kid"] = None
+    if segmenter is not None:
+        from pix2pix_tf.semantic import _confusion, scores_from_confusion
+
+        x, y, f = (tf.constant(np.stack(v)) for v in (inputs, targets, outputs))
+        summary["semantic"] = scores_from_confusion(_confusion(segmenter, f, x))
+        summary["semantic_real"] = scores_from_confusion(_confusion(segmenter, y, x))
     layout.write_json(out / "summary.json", summary)
     order = np.argsort([r["l1"] for r in rows])
     k = min(4, len(rows))

@@ -45,7 +45,7 @@ class Pix2Pix(keras.Model):
     drive both). `config.update` picks the order: "alternating" (the paper and its
     reference code: a D step, then a G step against the updated D) or
     "simultaneous" (both from one forward pass, as the TF tutorial). Logs are epoch
-    means of `g_total = g_gan + lambda_l1 * g_l1`, `d_total = (d_real + d_fake) / 2`
+    means of `g_total = lambda_gan * g_gan + lambda_l1 * g_l1`, `d_total = (d_real + d_fake) / 2`
     and their terms; `evaluate` / `validation_data` report `l1`, `psnr` (dB), `ssim`.
 
     Inference (`model(x)`, `predict`, `evaluate`) follows `config.inference_mode`:
@@ -149,7 +149,7 @@ class Pix2Pix(keras.Model):
         c = self.config
         g_gan = generator_gan_loss(self.discriminator([x, fake], training=True), c.gan_mode)
         g_l1 = l1_loss(y, fake)
-        return g_gan, g_l1, g_gan + c.lambda_l1 * g_l1
+        return g_gan, g_l1, c.lambda_gan * g_gan + c.lambda_l1 * g_l1
 
     def train_step(self, data):
         x, y = data[0], data[1]
@@ -180,7 +180,7 @@ class Pix2Pix(keras.Model):
                 fake_logits = self.discriminator([x, fake], training=True)
                 g_gan = generator_gan_loss(fake_logits, self.config.gan_mode)
                 g_l1 = l1_loss(y, fake)
-                g_total = g_gan + self.config.lambda_l1 * g_l1
+                g_total = self.config.lambda_gan * g_gan + self.config.lambda_l1 * g_l1
                 d_real, d_fake = discriminator_loss(real_logits, fake_logits,
                                                     self.config.gan_mode)
                 d_total = 0.5 * (d_real + d_fake)
