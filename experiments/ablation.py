@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         segmenter = load_segmenter(args.semantic)
     raw = []
     ceiling = None
+    previous = {}  # --score-only keeps the training minutes of the run that trained
+    results_json = Path(args.results).with_suffix(".json")
+    if args.score_only and results_json.exists():
+        import json
+
+        previous = {r["arm"]: r.get("minutes") for r in json.loads(results_json.read_text())}
     for name in args.arms.split(","):
         config = Pix2PixConfig(image_size=args.image_size, direction="BtoA", seed=args.seed,
                                sample_every=0, **ARMS[name])
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         epochs = max(1, round(args.steps / len(train_src)))
         config = config.replace(steps_per_epoch=len(train_src), epochs=epochs, save_every=epochs)
         run = Path(args.out) / _slug(name)
-        minutes = None
+        minutes = previous.get(name)
         if not args.score_only:
             t0 = time.time()
             train(config, run, data=train_src, validation_data=held, verbose=2)
