@@ -173,7 +173,7 @@ def test_colorize_task_pairs_grayscale_with_colour(tmp_path):
         write_image(tmp_path / "photos" / f"{i}.jpg", random_image(40, 40, seed=i))
     c = tiny_config(input_channels=1, preprocess="none")
     src = resolve_data(f"colorize:{tmp_path / 'photos'}", c)
-    assert src.layout == "colorize" and len(src) == 3
+    assert src.layout == "task" and src.task == "colorize" and len(src) == 3
     x, y = _first(make_dataset(src, c, training=False))
     assert x.shape == (1, 32, 32, 1) and y.shape == (1, 32, 32, 3)
     gray = (0.2989 * y[..., 0] + 0.587 * y[..., 1] + 0.114 * y[..., 2])[..., None]
