@@ -29,9 +29,9 @@ ARMS = {  # name -> config overrides
     "L1": {"lambda_gan": 0.0},
     "cGAN": {"lambda_l1": 0.0},
     "L1+cGAN (70x70)": {},
-    "L1+cGAN, PixelGAN 1x1": {"discriminator_layers": 0},
-    "L1+cGAN, 16x16": {"discriminator_layers": 1},
-    "L1+cGAN, 286x286": {"discriminator_layers": 5},
+    "L1+cGAN PixelGAN 1x1": {"discriminator_layers": 0},
+    "L1+cGAN 16x16": {"discriminator_layers": 1},
+    "L1+cGAN 286x286": {"discriminator_layers": 5},
 }
 
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--image-size", type=int, default=128)
     p.add_argument("--steps", type=int, default=1050)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--arms", default=",".join(ARMS), help="comma-separated arm names")
+    p.add_argument("--arms", default=";".join(ARMS), help="arm names, separated by ';'")
     p.add_argument("--semantic", default=None, help="segmenter .keras (see "
                    "`python -m pix2pix_tf segmenter`)")
     p.add_argument("--score-only", action="store_true", help="score existing runs")
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         import json
 
         previous = {r["arm"]: r.get("minutes") for r in json.loads(results_json.read_text())}
-    for name in args.arms.split(","):
+    for name in args.arms.split(";"):
         config = Pix2PixConfig(image_size=args.image_size, direction="BtoA", seed=args.seed,
                                sample_every=0, **ARMS[name])
         train_src, held = facades_split(args.data, config)
@@ -117,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"{ceiling['class_acc']:.3f} | {ceiling['class_iou']:.3f} |")
     notes = (f"{HOLDOUT} facades pairs held out (seeded, seed 0), labels -> photo, "
              f"{args.image_size}x{args.image_size}, batch 1, {raw[0]['steps']} steps per arm, "
-             f"seed {args.seed}, inference mode image_stats. Minutes per arm (2 cores): "
-             + ", ".join(f"{r['arm']} {r['minutes']}" for r in raw) + ".")
+             f"seed {args.seed}, inference mode image_stats. Training minutes per arm (2 cores, "
+             "other work running): " + ", ".join(f"{r['arm']} {r['minutes']}" for r in raw
+                                                 if r.get("minutes") is not None) + ".")
     write_results(Path(args.results), "The paper's ablation at this machine's scale",
                   "python -m experiments.ablation " + " ".join(
                       sys.argv[1:] if argv is None else argv), rows, notes,
