@@ -51,8 +51,7 @@ def _state_variables(model) -> dict:
         for layer in net.layers:
             for v in layer.variables:
                 add(f"{group}/{layer.name}/{v.name}", v)
-        if len(state) != len({id(v) for v in state.values()}) or not all(
-                any(v is w for w in state.values()) for v in net.variables):
+        if {id(v) for v in net.variables} - {id(v) for v in state.values()}:
             raise ValueError(f"{group}: some variables belong to no layer.")
     for group, opt in (("g_optimizer", model.g_optimizer), ("d_optimizer", model.d_optimizer)):
         # A LossScaleOptimizer (float16) has variables of its own beside its inner one's.

@@ -209,8 +209,7 @@ def _run(args: argparse.Namespace) -> int:
         from pix2pix_tf.semantic import train_segmenter
 
         given = {"direction": args.direction} if args.direction else {}
-        config = configure_for_data(Pix2PixConfig(image_size=args.image_size, seed=0,
-                                                  preprocess="resize_and_crop", **given),
+        config = configure_for_data(Pix2PixConfig(image_size=args.image_size, seed=0, **given),
                                     args.data)
         source = resolve_data(args.data, config, "train")
         if args.holdout:

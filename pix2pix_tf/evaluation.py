@@ -25,12 +25,8 @@ def _source(data, config, split: str, val_fraction: float | None, seed: int, dat
     if val_fraction is not None:
         if not 0.0 < val_fraction < 1.0:
             raise ConfigError(f"`val_fraction` must be in (0, 1). Received: {val_fraction}")
-        whole = resolve_data(data, config, "train", data_dir)
-        held = max(1, round(val_fraction * len(whole)))
-        if held >= len(whole):
-            raise DataError(f"--data {data}: {len(whole)} pair(s) cannot spare {held} for "
-                            "evaluation.")
-        return whole.split(held, seed)[1]
+        return resolve_data(data, config, "train", data_dir).split_fraction(
+            val_fraction, seed)[1]
     source = resolve_data(data, config, split, data_dir)
     if source is None:
         raise DataError(f"--data {data}: no '{split}' split. Use --split with a split it has, "

@@ -111,11 +111,7 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
                                                                     data_dir)
     recorded = source  # run.json names the whole data, before any hold-out
     if config.val_fraction is not None and validation_data is None:
-        held = max(1, round(config.val_fraction * len(source)))
-        if held >= len(source):
-            raise DataError(f"{source.description}: {len(source)} pair(s) cannot spare {held} "
-                            f"for --val-fraction {config.val_fraction}.")
-        source, validation_data = source.split(held, seed=0)
+        source, validation_data = source.split_fraction(config.val_fraction)
     elif validation_data is None and not isinstance(data, PairSource):
         validation_data = resolve_data(data, config, "val", data_dir)
     steps = config.steps_per_epoch or max(1, len(source) // config.batch_size)

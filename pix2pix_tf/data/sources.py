@@ -90,6 +90,15 @@ class PairSource:
         return (self.subset(rest, f"{self.description} minus {holdout} held out"),
                 self.subset(held, f"{self.description}, {holdout} held out (seed {seed})"))
 
+    def split_fraction(self, fraction: float, seed: int = 0) -> tuple[PairSource, PairSource]:
+        """`split` holding out `fraction` of the examples (at least one): what
+        `train --val-fraction` validates on and `evaluate --val-fraction` scores."""
+        held = max(1, round(fraction * len(self)))
+        if held >= len(self):
+            raise DataError(f"{self.description}: {len(self)} pair(s) cannot spare {held} "
+                            f"for a held-out fraction of {fraction}.")
+        return self.split(held, seed)
+
 
 class _View:
     """Selected indices of a random-access sequence, without reading it."""
