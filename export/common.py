@@ -46,8 +46,10 @@ def load(model_path: str | os.PathLike):
 
     A generator that computes in reduced precision (loaded under a mixed global policy)
     is rebuilt in float32 with the same weights (mixed policies keep float32 variables):
-    exports are float32 graphs, whatever precision the run trained in.
+    exports are float32 graphs, whatever precision the run trained in. A Lab model
+    (`color_space="lab"`) comes wrapped so that its output is RGB.
     """
+    from pix2pix_tf.color import rgb_generator
     from pix2pix_tf.generator import build_generator
     from pix2pix_tf.translate import load_generator
 
@@ -58,7 +60,8 @@ def load(model_path: str | os.PathLike):
         float32 = build_generator(config)
         float32.set_weights(generator.get_weights())
         generator = float32
-    return generator, config
+    # Lab colourisation models export L -> RGB: the artifact's output is the picture.
+    return rgb_generator(generator, config), config
 
 
 def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: int,

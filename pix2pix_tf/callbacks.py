@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from pix2pix_tf import layout
 from pix2pix_tf.checkpoint import save_training_state
+from pix2pix_tf.color import to_rgb
 from pix2pix_tf.images import image_grid, save_png, to_uint8  # noqa: F401  (were here)
 
 
@@ -41,7 +42,9 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         outputs = self.model(self.inputs, training=False)
-        grid = image_grid(self.inputs, outputs, self.targets)
+        space = getattr(getattr(self.model, "config", None), "color_space", "rgb")
+        grid = image_grid(self.inputs, to_rgb(self.inputs, outputs, space),
+                          to_rgb(self.inputs, self.targets, space))
         self.out_dir.mkdir(parents=True, exist_ok=True)
         save_png(grid, self.out_dir / f"epoch_{epoch + 1:04d}.png")
         if self.log_dir is not None:

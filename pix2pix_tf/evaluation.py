@@ -61,6 +61,7 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     """
     import tensorflow as tf
 
+    from pix2pix_tf.color import to_rgb
     from pix2pix_tf.data.pipeline import make_dataset
     from pix2pix_tf.images import image_grid, save_png
     from pix2pix_tf.metrics import psnr, ssim
@@ -89,7 +90,8 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     inputs, outputs, targets = [], [], []
     names = list(source.names)
     for x, y in make_dataset(source, config, training=False, batch_size=batch_size):
-        fake = run(x)
+        fake = run(x)  # RGB, and the targets too (Lab models: L joined with ab)
+        y = to_rgb(x, y, config.color_space)
         l1 = tf.reduce_mean(tf.abs(y - fake), axis=[1, 2, 3]).numpy()
         for i, values in enumerate(zip(l1, psnr(y, fake).numpy(), ssim(y, fake).numpy())):
             rows.append({"image": names[len(rows)], "l1": float(values[0]),

@@ -102,8 +102,11 @@ def _split_ab(width: int, height: int, config: Pix2PixConfig, choice: str) -> bo
 
 def make_translator(generator, config: Pix2PixConfig):
     """A compiled function: float32 batch in [-1, 1] -> generated batch, in the
-    config's inference mode (one trace for every batch of the model's size)."""
+    config's inference mode (one trace for every batch of the model's size), as RGB
+    (Lab models' outputs are converted, see `pix2pix_tf.color`)."""
     import tensorflow as tf
+
+    from pix2pix_tf.color import to_rgb
 
     training = config.inference_mode == "batch_stats"
     spec = tf.TensorSpec([None, config.height, config.width, config.input_channels],
@@ -111,7 +114,7 @@ def make_translator(generator, config: Pix2PixConfig):
 
     @tf.function(input_signature=[spec], reduce_retracing=True)
     def run(x):
-        return generator(x, training=training)
+        return to_rgb(x, generator(x, training=training), config.color_space)
 
     return run
 
@@ -135,7 +138,8 @@ def translate_files(generator, config: Pix2PixConfig, inputs: list[str | os.Path
     """
     import tensorflow as tf
 
-    from pix2pix_tf.data.pipeline import decode, resize_to_model, to_channels, to_unit_range
+    from pix2pix_tf.color import model_input
+    from pix2pix_tf.data.pipeline import decode, resize_to_model
     from pix2pix_tf.images import save_png, to_uint8
 
     if layout_choice not in LAYOUTS:
@@ -156,7 +160,6 @@ def translate_files(generator, config: Pix2PixConfig, inputs: list[str | os.Path
     if config.inference_mode == "batch_stats":
         batch_size = 1
     run = make_translator(generator, config)
-    channels = config.input_channels
     split_any = False
     written: list[Path] = []
     for start in range(0, len(files), batch_size):
@@ -175,7 +178,7 @@ def translate_files(generator, config: Pix2PixConfig, inputs: list[str | os.Path
                 first = config.direction == "AtoB"
                 img = img[:, :half] if first else img[:, half:2 * half]
                 w = half
-            xs.append(to_unit_range(resize_to_model(to_channels(img, channels), config.image_size)))
+            xs.append(model_input(img, config))
             sizes.append((h, w))
         y = run(tf.stack(xs))
         for i, (h, w) in enumerate(sizes):

@@ -64,7 +64,8 @@ def translate_video(generator, config: Pix2PixConfig, source: str | os.PathLike,
     import keras
     import tensorflow as tf
 
-    from pix2pix_tf.data.pipeline import resize_to_model, to_channels, to_unit_range
+    from pix2pix_tf.color import model_input
+    from pix2pix_tf.data.pipeline import resize_to_model
     from pix2pix_tf.images import to_uint8
     from pix2pix_tf.translate import make_translator
 
@@ -98,9 +99,7 @@ def translate_video(generator, config: Pix2PixConfig, source: str | os.PathLike,
             nonlocal frames, last_in, last_out
             if not pending:
                 return
-            batch = tf.stack([to_unit_range(resize_to_model(
-                to_channels(tf.constant(f), config.input_channels), config.image_size))
-                for f in pending])
+            batch = tf.stack([model_input(tf.constant(f), config) for f in pending])
             y = resize_to_model(to_uint8(run(batch)), (height, width))
             y = tf.cast(tf.round(tf.clip_by_value(y, 0, 255)), tf.uint8).numpy()
             for frame_in, frame_out in zip(pending, y):

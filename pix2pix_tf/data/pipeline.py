@@ -109,8 +109,13 @@ def preprocess_pair(a: tf.Tensor, b: tf.Tensor, config: Pix2PixConfig, training:
     """
     x, y = (a, b) if config.direction == "AtoB" else (b, a)
     cin = config.input_channels
-    pair = tf.concat([tf.cast(x, tf.float32), tf.cast(y, tf.float32)], axis=-1)
-    size = [config.height, config.width, cin + config.output_channels]
+    lab = config.color_space == "lab"
+    if lab:  # L and ab both come from the colour target (the paper's colourisation)
+        pair = tf.cast(y, tf.float32)
+        size = [config.height, config.width, 3]
+    else:
+        pair = tf.concat([tf.cast(x, tf.float32), tf.cast(y, tf.float32)], axis=-1)
+        size = [config.height, config.width, cin + config.output_channels]
     if training:
         if config.preprocess == "resize_and_crop":
             pair = tf.image.resize(pair, config.load_height_width, antialias=True)
@@ -123,8 +128,12 @@ def preprocess_pair(a: tf.Tensor, b: tf.Tensor, config: Pix2PixConfig, training:
         pair = tf.image.resize_with_crop_or_pad(pair, config.height, config.width)
     else:
         pair = resize_to_model(pair, config.image_size)
-    pair = to_unit_range(pair)
     pair = tf.ensure_shape(pair, size)
+    if lab:
+        from pix2pix_tf.color import lab_pair
+
+        return lab_pair(tf.clip_by_value(pair, 0.0, 255.0))
+    pair = to_unit_range(pair)
     return pair[..., :cin], pair[..., cin:]
 
 
