@@ -23,9 +23,10 @@ GAN_MODES = ("vanilla", "lsgan", "hinge")
 DIRECTIONS = ("AtoB", "BtoA")
 PREPROCESS = ("resize_and_crop", "crop", "none")
 LR_SCHEDULES = ("constant", "linear_decay")
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 UPDATES = ("alternating", "simultaneous")
 INFERENCE_MODES = ("image_stats", "moving_stats", "batch_stats")
+COLOR_SPACES = ("rgb", "lab")
 # The three groups of options. Model files (`generator.keras`) keep only ARCHITECTURE:
 # a run option added, renamed or removed later never stops a saved model from loading.
 ARCHITECTURE, DATA, TRAINING = "architecture", "data", "training"
@@ -75,7 +76,13 @@ class Pix2PixConfig:
     input_channels: int | None = _opt(
         None, "Channels of the input image (1 = grayscale, 3 = RGB); default: the task's "
         "(colorize: 1), else 3.", ARCHITECTURE)
-    output_channels: int = _opt(3, "Channels of the generated image.", ARCHITECTURE)
+    output_channels: int = _opt(3, "Channels of the generated image (2 with color_space "
+                                "lab: ab).", ARCHITECTURE)
+    color_space: str = _opt(
+        "rgb", "lab: colourisation in CIE Lab as in the paper: the generator maps the "
+        "lightness L (1 channel) to the chroma ab (2 channels) of the target photo; "
+        "samples, metrics, translate and exports are turned back into RGB.",
+        ARCHITECTURE, COLOR_SPACES)
     generator: str = _opt("unet", "Generator architecture.", ARCHITECTURE, GENERATORS)
     generator_filters: int = _opt(64, "Filters of the generator's first layer (ngf).",
                                   ARCHITECTURE)
@@ -148,9 +155,11 @@ class Pix2PixConfig:
                              TRAINING)
     batch_size: int = _opt(1, "Global batch size (the paper uses 1).", TRAINING)
     precision: str | None = _opt(
-        None, "Compute precision; default: Keras' global dtype policy (float32 unless "
-        "set_global_policy). mixed_bfloat16: CPUs with AVX512-BF16/AMX, TPUs, recent GPUs; "
-        "mixed_float16: GPUs, with loss scaling.", TRAINING, PRECISIONS)
+        "auto", "Compute precision. auto: the global dtype policy if set, else chosen for "
+        "the device: mixed_bfloat16 on CPUs with AVX512-BF16/AMX, TPUs and GPUs of compute "
+        "capability >= 8.0, mixed_float16 (with loss scaling) on 7.x, else float32 "
+        "(pix2pix_tf/precision.py; held-out quality equal to float32 on facades, README). "
+        "None: Keras' global policy.", TRAINING, PRECISIONS)
     epochs: int = _opt(200, "Epochs (the paper trains facades for 200).", TRAINING)
     steps_per_epoch: int | None = _opt(
         None, "Steps per epoch; default: one pass over the data.", TRAINING)
@@ -174,6 +183,12 @@ class Pix2PixConfig:
             k for k in _DATA_IMPLIED if getattr(self, k) is None))
         for k in self._from_data:
             setattr(self, k, _DATA_IMPLIED[k])
+        if self.color_space == "lab":
+            # L in, ab out: the channels follow from the colour space.
+            if "input_channels" not in self._from_data and self.input_channels != 1:
+                raise ConfigError("`color_space='lab'` takes the 1-channel lightness L as "
+                                  f"input. Received: input_channels={self.input_channels}")
+            self.input_channels, self.output_channels = 1, 2
         self.validate()
 
     # --- derived values -----------------------------------------------------------
@@ -216,13 +231,19 @@ class Pix2PixConfig:
         return (int(self.height * ratio), int(self.width * ratio))
 
     @property
+    def target_data_channels(self) -> int:
+        """Channels read for the target side: the RGB photo whose L and ab make both
+        sides of a Lab pair, else the output's."""
+        return 3 if self.color_space == "lab" else self.output_channels
+
+    @property
     def a_channels(self) -> int:
         """Channels of the A side of the data (input when direction is AtoB)."""
-        return self.input_channels if self.direction == "AtoB" else self.output_channels
+        return self.input_channels if self.direction == "AtoB" else self.target_data_channels
 
     @property
     def b_channels(self) -> int:
-        return self.output_channels if self.direction == "AtoB" else self.input_channels
+        return self.target_data_channels if self.direction == "AtoB" else self.input_channels
 
     def is_set(self, name: str) -> bool:
         """False for a data-implied option left to the data (`direction`, `input_channels`)."""
@@ -232,6 +253,8 @@ class Pix2PixConfig:
     def validate(self) -> None:
         """Raises `ValueError` naming the option when the configuration cannot work."""
         for name in ("input_channels", "output_channels"):
+            if self.color_space == "lab":
+                break  # set by __post_init__: L in, ab out
             if getattr(self, name) not in (1, 3):
                 raise ConfigError(f"`{name}` must be 1 (grayscale) or 3 (RGB). "
                                  f"Received: {name}={getattr(self, name)}")

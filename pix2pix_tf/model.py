@@ -5,12 +5,14 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from pix2pix_tf.color import to_rgb
 from pix2pix_tf.config import Pix2PixConfig, as_config
 from pix2pix_tf.discriminator import build_discriminator
 from pix2pix_tf.generator import build_generator
 from pix2pix_tf.losses import discriminator_loss, generator_gan_loss, l1_loss
 from pix2pix_tf.metrics import psnr, ssim
 from pix2pix_tf.optimizers import GanOptimizers
+from pix2pix_tf.precision import resolve_precision
 
 TRAIN_METRICS = ("g_total", "g_gan", "g_l1", "d_total", "d_real", "d_fake")
 TEST_METRICS = ("l1", "psnr", "ssim")
@@ -71,6 +73,9 @@ class Pix2Pix(keras.Model):
                  discriminator: keras.Model | None = None, name: str = "pix2pix", **kwargs):
         super().__init__(name=name, **kwargs)
         self.config = as_config(config)
+        if self.config.precision == "auto":  # decided once: networks and config agree
+            self.config = self.config.replace(
+                precision=resolve_precision(self.config.precision)[0])
         self.generator = generator if generator is not None else build_generator(self.config)
         self.discriminator = (discriminator if discriminator is not None
                               else build_discriminator(self.config))
@@ -195,7 +200,9 @@ class Pix2Pix(keras.Model):
 
     def test_step(self, data):
         x, y = data[0], data[1]
-        fake = self(x, training=False)
+        # Scored as RGB, as `evaluate` scores (Lab models: L joined with ab).
+        space = self.config.color_space
+        fake, y = to_rgb(x, self(x, training=False), space), to_rgb(x, y, space)
         self._test_trackers[0].update_state(l1_loss(y, fake))
         self._test_trackers[1].update_state(psnr(y, fake))
         self._test_trackers[2].update_state(ssim(y, fake))

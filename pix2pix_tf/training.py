@@ -19,6 +19,7 @@ from pix2pix_tf.data.sources import PairSource
 from pix2pix_tf.distribute import describe, make_strategy, worker_index
 from pix2pix_tf.errors import ConfigError, DataError, TrainingDiverged
 from pix2pix_tf.model import Pix2Pix
+from pix2pix_tf.precision import resolve_precision
 
 
 def recorded_data(run_dir: str | os.PathLike) -> str | None:
@@ -55,7 +56,8 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
     Args:
         config: the configuration; options it leaves to the data (`direction`,
             `input_channels`) take the data's values (facades: BtoA); `seed=None`
-            draws a seed and records it; `precision=None` records the global policy.
+            draws a seed and records it; `precision="auto"` (or None) records the
+            policy it resolves to (see `pix2pix_tf.precision`).
         run_dir: output folder (local).
         data: `--data` spec (see `resolve_data`) or a `PairSource`; None = built-in.
         validation_data: optional source; default: the dataset's val split if any.
@@ -105,8 +107,9 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
     config = configured
     if config.seed is None:
         config = config.replace(seed=int(np.random.SeedSequence().entropy % 2**31))
-    if config.precision is None:  # record what the global policy gives
-        config = config.replace(precision=keras.config.dtype_policy().name)
+    # Decided once, printed and recorded: "auto" or None become the concrete policy.
+    precision, precision_reason = resolve_precision(config.precision)
+    config = config.replace(precision=precision)
     source = data if isinstance(data, PairSource) else resolve_data(data, config, "train",
                                                                     data_dir)
     recorded = source  # run.json names the whole data, before any hold-out
@@ -159,8 +162,9 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
 
     print(f"Training on {source.description}: {steps} steps/epoch, batch {config.batch_size}, "
           f"{config.height}x{config.width}, {config.direction}, epochs {initial_epoch + 1}.."
-          f"{config.epochs}, {config.update} updates, precision {config.precision}, seed "
-          f"{config.seed}; {describe(strategy)}. Run directory: {run_dir}")
+          f"{config.epochs}, {config.update} updates, precision {config.precision} "
+          f"({precision_reason}), seed {config.seed}; {describe(strategy)}. "
+          f"Run directory: {run_dir}")
     model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps,
               validation_data=val_ds, callbacks=all_callbacks, verbose=verbose, shuffle=False)
     if nan_guard.diverged is not None:

@@ -57,3 +57,15 @@ def pair_folders(tmp_path) -> Path:
         write_image(root / "A" / f"img{i}.png", random_image(36, 36, seed=i))
         write_image(root / "B" / f"img{i}.png", random_image(36, 36, seed=10 + i))
     return root
+
+
+@pytest.fixture(autouse=True)
+def _float32_for_auto(request, monkeypatch):
+    """`precision="auto"` resolves to float32 in the tests, whatever this CPU has, so
+    results do not depend on the machine (tests of `auto` itself opt out)."""
+    if "real_auto_precision" in request.keywords:
+        return
+    import pix2pix_tf.precision as precision
+
+    monkeypatch.setattr(precision, "device_precision",
+                        lambda: ("float32", "tests pin auto to float32"))

@@ -25,5 +25,5 @@ from pix2pix_tf import Pix2PixConfig, train  # noqa: E402
 config = Pix2PixConfig(image_size=32, generator_filters=4, discriminator_filters=4, seed=0,
                        epochs=2, steps_per_epoch=3, batch_size=2,
                        norm="batch" if sync_bn else "instance", sync_batch_norm=sync_bn,
-                       dropout=False, sample_every=0)
+                       dropout=False, sample_every=0, precision="float32")
 train(config, run_dir, verbose=0, strategy="default" if mode == "single" else mode)
