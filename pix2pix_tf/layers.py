@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 import keras
 from keras import layers
@@ -13,13 +14,16 @@ def precision_scope(precision: str | None):
     """Builds the layers created inside under the dtype policy `precision`.
 
     Mixed policies compute in bfloat16/float16 and keep the variables in float32.
-    `None` leaves Keras' global policy (`keras.config.set_dtype_policy`) in force.
+    `None` leaves Keras' global policy (`keras.config.set_dtype_policy`) in force;
+    "auto" is resolved by `pix2pix_tf.precision.resolve_precision`.
     """
     if precision is None:
         yield
         return
+    from pix2pix_tf.precision import resolve_precision
+
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(precision)
+    keras.config.set_dtype_policy(resolve_precision(precision)[0])
     try:
         yield
     finally:
@@ -64,6 +68,61 @@ class BatchNorm(layers.BatchNormalization):
         return {**super().get_config(), "inference_stats": self.inference_stats}
 
 
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class UpConv(layers.Conv2DTranspose):
+    """Conv2DTranspose (4x4 kernel, stride 2, "same") that can run as four 2x2 phase
+    convolutions.
+
+    Each output pixel of a stride-2 transposed convolution depends on one of four
+    2x2 sub-kernels of the 4x4 kernel, by the parity of its row and column; computing
+    the four phases as ordinary convolutions and interleaving them (depth_to_space)
+    gives the same result (to float rounding) with the same FLOPs, without the
+    transposed-convolution kernel. The 4x4 kernel stays the layer's weight, so
+    checkpoints are unchanged. `phase_inference` uses the phase form at float32
+    inference (translate, evaluate, every export); training and reduced precision keep
+    the native op.
+    """
+
+    # Kernel rows (and columns) of output phase 0 and 1, for input offsets (-1, 0) and
+    # (0, +1); the padding that brings those offsets into a VALID 2x2 window.
+    _TAPS = {0: [3, 1], 1: [2, 0]}
+    _PADS = {0: [1, 0], 1: [0, 1]}
+    PHASE_DTYPES = ("float32",)  # compute dtypes that use the phase form at inference
+
+    def __init__(self, filters: int, kernel_size=4, strides=2, padding: str = "same",
+                 phase_inference: bool = True, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
+        self.phase_inference = bool(phase_inference)
+        if self.phase_inference and (tuple(self.kernel_size) != (4, 4)
+                                     or tuple(self.strides) != (2, 2)
+                                     or self.padding != "same"):
+            raise ValueError("`phase_inference` needs kernel_size=4, strides=2, "
+                             f"padding='same'. Received: kernel_size={self.kernel_size}, "
+                             f"strides={self.strides}, padding={self.padding!r}")
+
+    def call(self, inputs, training=None):
+        # Measured (benchmarks/upconv.py): the phase form is faster at float32 inference
+        # and slower in bfloat16, where oneDNN's transposed convolution wins.
+        if training or not self.phase_inference or self.compute_dtype not in self.PHASE_DTYPES:
+            return super().call(inputs)
+        import tensorflow as tf
+
+        kernel = tf.transpose(tf.cast(self.kernel, self.compute_dtype), [0, 1, 3, 2])
+        phases = []
+        for a in (0, 1):
+            for b in (0, 1):
+                k = tf.gather(tf.gather(kernel, self._TAPS[a], axis=0), self._TAPS[b], axis=1)
+                x = tf.pad(inputs, [[0, 0], self._PADS[a], self._PADS[b], [0, 0]])
+                phases.append(tf.nn.conv2d(x, k, 1, "VALID"))
+        y = tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
+        if self.use_bias:
+            y = y + tf.cast(self.bias, self.compute_dtype)
+        return self.activation(y)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "phase_inference": self.phase_inference}
+
+
 def norm_layer(norm: str, name: str, synchronized: bool = False,
                inference_stats: str = "moving") -> layers.Layer | None:
     """Returns the normalisation layer for `norm` ("batch" | "instance" | "none").
@@ -97,7 +156,11 @@ def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_siz
     `act` is "lrelu" (LeakyReLU 0.2, the paper's slope), "relu", "tanh" or "linear".
     """
     norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync, inference_stats=inference_stats)
-    conv_cls = layers.Conv2DTranspose if transpose else layers.Conv2D
+    if transpose:
+        phase = kernel_size == 4 and strides == 2 and padding == "same"
+        conv_cls = UpConv if phase else partial(UpConv, phase_inference=False)
+    else:
+        conv_cls = layers.Conv2D
     x = conv_cls(filters, kernel_size, strides=strides, padding=padding,
                  use_bias=norm_l is None, kernel_initializer=conv_init(), name=f"{name}_conv")(x)
     if norm_l is not None:

@@ -112,3 +112,47 @@ def test_keras_file_round_trip_gives_identical_outputs(tmp_path, generator):
     np.testing.assert_array_equal(g(x, training=False), g2(x, training=False))
     np.testing.assert_array_equal(d([x, x]), d2([x, x]))
     assert g2.get_config()["config"] == c.architecture()
+
+
+@pytest.mark.parametrize("h, w, cin, cout, bias", [(1, 1, 8, 4, False), (4, 6, 5, 3, True),
+                                                  (8, 8, 16, 16, False)])
+def test_upconv_phase_form_equals_the_transposed_convolution(h, w, cin, cout, bias):
+    import keras
+    import numpy as np
+
+    from pix2pix_tf.layers import UpConv
+
+    x = np.random.default_rng(0).normal(size=(2, h, w, cin)).astype("float32")
+    native = keras.layers.Conv2DTranspose(cout, 4, strides=2, padding="same", use_bias=bias,
+                                          bias_initializer="random_normal")
+    expected = np.asarray(native(x))
+    phase = UpConv(cout, 4, strides=2, padding="same", use_bias=bias)
+    phase.build(x.shape)
+    phase.set_weights(native.get_weights())
+    np.testing.assert_allclose(np.asarray(phase(x, training=False)), expected, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(phase(x, training=True)), expected, atol=1e-5)
+    assert phase.get_config()["phase_inference"] is True
+    import tensorflow as tf
+
+    def ops(training):
+        graph = tf.function(lambda t: phase(t, training=training)).get_concrete_function(
+            tf.TensorSpec(x.shape, tf.float32)).graph
+        return {op.type for op in graph.get_operations()}
+
+    assert "DepthToSpace" in ops(False) and "Conv2DBackpropInput" not in ops(False)
+    assert "Conv2DBackpropInput" in ops(True)
+
+
+def test_generator_uses_the_phase_form_only_at_float32_inference():
+    import numpy as np
+
+    from pix2pix_tf.layers import UpConv
+
+    g = build_generator(tiny_config())
+    ups = [layer for layer in g.layers if isinstance(layer, UpConv)]
+    assert len(ups) == tiny_config().unet_depth and all(u.phase_inference for u in ups)
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    phase = np.asarray(g(x, training=False))
+    for u in ups:
+        u.phase_inference = False
+    np.testing.assert_allclose(phase, np.asarray(g(x, training=False)), atol=1e-5)
