@@ -39,13 +39,14 @@ def upsample(filters, size, apply_dropout=False):
 
 
 def Generator(size: int = 256):
+    """The tutorial's U-Net; at sizes other than 256 with log2(size) levels (a 1x1
+    bottleneck, as the tutorial's 8 at 256), the decoder mirroring the encoder."""
     inputs = keras.layers.Input(shape=[size, size, 3])
-    down_stack = [downsample(64, 4, apply_batchnorm=False), downsample(128, 4),
-                  downsample(256, 4), downsample(512, 4), downsample(512, 4),
-                  downsample(512, 4), downsample(512, 4), downsample(512, 4)]
-    up_stack = [upsample(512, 4, apply_dropout=True), upsample(512, 4, apply_dropout=True),
-                upsample(512, 4, apply_dropout=True), upsample(512, 4), upsample(256, 4),
-                upsample(128, 4), upsample(64, 4)]
+    levels = size.bit_length() - 1
+    filters = [64, 128, 256] + [512] * (levels - 3)
+    down_stack = [downsample(f, 4, apply_batchnorm=i > 0) for i, f in enumerate(filters)]
+    up_stack = [upsample(f, 4, apply_dropout=i < 3)
+                for i, f in enumerate(reversed(filters[:-1]))]
     last = keras.layers.Conv2DTranspose(OUTPUT_CHANNELS, 4, strides=2, padding="same",
                                         kernel_initializer=tf.random_normal_initializer(0, 0.02),
                                         activation="tanh")
