@@ -2,7 +2,7 @@
 
     python -m benchmarks.upconv [--size 256] [--repeats 15] [--tflite]
 
-Builds the paper's generator twice with the same weights — every `UpConv` in the
+Builds the paper's generator twice with the same weights — every `Conv2DTranspose` in the
 native form, and in the phase form (the package's default at float32 inference) —
 and times generator inference per image (`tf.function`, batch 1) interleaved, in
 float32 and mixed_bfloat16; with `--tflite`, the fp32 `.tflite` of each (XNNPACK,
@@ -26,14 +26,14 @@ def _pair(config):
     import keras
 
     from pix2pix_tf.generator import build_generator
-    from pix2pix_tf.layers import UpConv
+    from pix2pix_tf.layers import Conv2DTranspose
 
     keras.utils.set_random_seed(0)
     phase = build_generator(config)
     native = build_generator(config)
     native.set_weights(phase.get_weights())
     for layer in native.layers:
-        if isinstance(layer, UpConv):
+        if isinstance(layer, Conv2DTranspose):
             layer.phase_inference = False
     return native, phase
 
@@ -67,9 +67,9 @@ def main() -> None:
     info = machine()
     x = np.random.default_rng(0).uniform(-1, 1, (1, args.size, args.size, 3)).astype("float32")
     rows = []
-    from pix2pix_tf.layers import UpConv
+    from pix2pix_tf.layers import Conv2DTranspose
 
-    UpConv.PHASE_DTYPES = ("float32", "bfloat16")  # time the phase form in both
+    Conv2DTranspose.PHASE_DTYPES = ("float32", "bfloat16")  # time the phase form in both
     for precision in ("float32", "mixed_bfloat16"):
         native, phase = _pair(Pix2PixConfig(image_size=args.size, precision=precision))
         fns = {form: tf.function(lambda t, m=m: m(t, training=False))

@@ -9,8 +9,8 @@ from keras import layers
 
 from pix2pix_tf.config import Pix2PixConfig, as_config
 from pix2pix_tf.layers import (
+    Conv2DTranspose,
     ReflectionPadding2D,
-    UpConv,
     conv_init,
     conv_norm_act,
     norm_layer,
@@ -45,7 +45,7 @@ def _unet(x, c: Pix2PixConfig):
         x = block(x, min(ngf * 2**level, ngf * 8), norm=c.norm, act="relu",
                           transpose=True, dropout=rate, name=f"up{j + 1}")
         x = layers.Concatenate(name=f"skip{j + 1}")([x, skip])
-    x = UpConv(c.output_channels, 4, strides=2, padding="same",
+    x = Conv2DTranspose(c.output_channels, 4, strides=2, padding="same",
                kernel_initializer=conv_init(), name="output_conv")(x)
     return x
 

@@ -69,9 +69,12 @@ class BatchNorm(layers.BatchNormalization):
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
-class UpConv(layers.Conv2DTranspose):
-    """Conv2DTranspose (4x4 kernel, stride 2, "same") that can run as four 2x2 phase
-    convolutions.
+class Conv2DTranspose(layers.Conv2DTranspose):
+    """Keras' Conv2DTranspose that can run as four 2x2 phase convolutions (for a 4x4
+    kernel, stride 2, "same").
+
+    (Same class name as Keras' on purpose: `.keras` files locate weights by the snake
+    case of the class name, so generator files saved with Keras' layer keep loading.)
 
     Each output pixel of a stride-2 transposed convolution depends on one of four
     2x2 sub-kernels of the 4x4 kernel, by the parity of its row and column; computing
@@ -158,7 +161,8 @@ def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_siz
     norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync, inference_stats=inference_stats)
     if transpose:
         phase = kernel_size == 4 and strides == 2 and padding == "same"
-        conv_cls = UpConv if phase else partial(UpConv, phase_inference=False)
+        conv_cls = Conv2DTranspose if phase else partial(Conv2DTranspose,
+                                                         phase_inference=False)
     else:
         conv_cls = layers.Conv2D
     x = conv_cls(filters, kernel_size, strides=strides, padding=padding,

@@ -120,13 +120,13 @@ def test_upconv_phase_form_equals_the_transposed_convolution(h, w, cin, cout, bi
     import keras
     import numpy as np
 
-    from pix2pix_tf.layers import UpConv
+    from pix2pix_tf.layers import Conv2DTranspose
 
     x = np.random.default_rng(0).normal(size=(2, h, w, cin)).astype("float32")
     native = keras.layers.Conv2DTranspose(cout, 4, strides=2, padding="same", use_bias=bias,
                                           bias_initializer="random_normal")
     expected = np.asarray(native(x))
-    phase = UpConv(cout, 4, strides=2, padding="same", use_bias=bias)
+    phase = Conv2DTranspose(cout, 4, strides=2, padding="same", use_bias=bias)
     phase.build(x.shape)
     phase.set_weights(native.get_weights())
     np.testing.assert_allclose(np.asarray(phase(x, training=False)), expected, atol=1e-5)
@@ -146,13 +146,36 @@ def test_upconv_phase_form_equals_the_transposed_convolution(h, w, cin, cout, bi
 def test_generator_uses_the_phase_form_only_at_float32_inference():
     import numpy as np
 
-    from pix2pix_tf.layers import UpConv
+    from pix2pix_tf.layers import Conv2DTranspose
 
     g = build_generator(tiny_config())
-    ups = [layer for layer in g.layers if isinstance(layer, UpConv)]
+    ups = [layer for layer in g.layers if isinstance(layer, Conv2DTranspose)]
     assert len(ups) == tiny_config().unet_depth and all(u.phase_inference for u in ups)
     x = np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     phase = np.asarray(g(x, training=False))
     for u in ups:
         u.phase_inference = False
     np.testing.assert_allclose(phase, np.asarray(g(x, training=False)), atol=1e-5)
+
+
+def test_generator_files_saved_with_keras_transposed_convolutions_still_load(tmp_path,
+                                                                            monkeypatch):
+    """Files written before the phase form (plain keras.layers.Conv2DTranspose) load
+    their weights: `.keras` files locate weights by the layer class's snake-case name."""
+    import keras
+    import numpy as np
+
+    import pix2pix_tf.generator as generator_module
+    import pix2pix_tf.layers as layers_module
+
+    with monkeypatch.context() as m:
+        m.setattr(layers_module, "Conv2DTranspose", keras.layers.Conv2DTranspose)
+        m.setattr(generator_module, "Conv2DTranspose", keras.layers.Conv2DTranspose)
+        old = build_generator(tiny_config())
+        assert type(old.get_layer("up1_conv")) is keras.layers.Conv2DTranspose
+        old.save(tmp_path / "old.keras")
+    x = np.random.default_rng(2).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    loaded = keras.models.load_model(tmp_path / "old.keras")
+    assert loaded.get_layer("up1_conv").phase_inference
+    np.testing.assert_allclose(np.asarray(loaded(x, training=False)),
+                               np.asarray(old(x, training=False)), atol=1e-5)
