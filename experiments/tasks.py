@@ -104,7 +104,8 @@ def figure_rows(run: Path, spec: str):
     from pix2pix_tf.translate import load_generator, make_translator
 
     generator, config = load_generator(run)
-    x, y = next(iter(make_dataset(resolve_data(spec, config), config, training=False)))
+    source = resolve_data(spec, config)
+    x, y = next(iter(make_dataset(source, config, training=False, batch_size=len(source))))
     fake = make_translator(generator, config)(x)
     target = to_rgb(x, y, config.color_space)
     return [np.concatenate([to_uint8(x)[i], to_uint8(fake)[i], to_uint8(target)[i]], axis=1)
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--figure", default=None, help="write the shown tiles' grid here "
                    "(with --photos skimage)")
     p.add_argument("--results", default="experiments/results/tasks.md")
+    p.add_argument("--figure-only", action="store_true",
+                   help="redraw --figure from the runs already in --out (no training)")
     args = p.parse_args(argv)
 
     import numpy as np
@@ -154,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
                                val_fraction=holdout, **overrides)
         config = config.replace(steps_per_epoch=args.steps, epochs=1)
         run = out / _slug(name)
+        if args.figure_only:
+            rows_by_arm[name] = figure_rows(run, f"{task}:{shown}")
+            continue
         t0 = time.time()
         train(config, run, data=spec, verbose=2)
         minutes = round((time.time() - t0) / 60, 1)
@@ -171,23 +177,24 @@ def main(argv: list[str] | None = None) -> int:
         raw.append(result)
         print(result, flush=True)
 
-    rows = ["| task | L1 | PSNR (dB) | SSIM | training minutes |", "|---|---|---|---|---|"]
-    rows += [f"| {r['arm']} | {r['l1']:.4f} | {r['psnr']:.2f} | {r['ssim']:.4f} | "
-             f"{r['minutes']} |" for r in raw]
-    scored = (f"{raw[0]['images']} held-out photos" if shown is None
-              else f"the {len(SHOWN)} held-out tiles")
-    notes = (f"Data: {where}. {args.image_size}x{args.image_size}, batch 1, {args.steps} "
-             f"steps per task, seed {args.seed}, precision "
-             f"{', '.join(sorted({r['precision'] for r in raw}))}, the paper's jitter; "
-             f"scores on {scored} "
-             "(RGB outputs against RGB targets, images in [-1, 1]; inference mode "
-             "image_stats). L1/PSNR/SSIM compare tasks poorly with each other (a "
-             "grayscale target is easier than a colour one); they are reference points for "
-             "the same task at the same budget.")
-    write_results(Path(args.results), "Self-paired tasks, short runs",
-                  "python -m experiments.tasks " + " ".join(
-                      sys.argv[1:] if argv is None else argv), rows, notes, raw)
-    print("\n".join(rows))
+    if raw:
+        rows = ["| task | L1 | PSNR (dB) | SSIM | training minutes |", "|---|---|---|---|---|"]
+        rows += [f"| {r['arm']} | {r['l1']:.4f} | {r['psnr']:.2f} | {r['ssim']:.4f} | "
+                 f"{r['minutes']} |" for r in raw]
+        scored = (f"{raw[0]['images']} held-out photos" if shown is None
+                  else f"the {len(SHOWN)} held-out tiles")
+        notes = (f"Data: {where}. {args.image_size}x{args.image_size}, batch 1, {args.steps} "
+                 f"steps per task, seed {args.seed}, precision "
+                 f"{', '.join(sorted({r['precision'] for r in raw}))}, the paper's jitter; "
+                 f"scores on {scored} "
+                 "(RGB outputs against RGB targets, images in [-1, 1]; inference mode "
+                 "image_stats). L1/PSNR/SSIM compare tasks poorly with each other (a "
+                 "grayscale target is easier than a colour one); they are reference points for "
+                 "the same task at the same budget.")
+        write_results(Path(args.results), "Self-paired tasks, short runs",
+                      "python -m experiments.tasks " + " ".join(
+                          sys.argv[1:] if argv is None else argv), rows, notes, raw)
+        print("\n".join(rows))
     if args.figure and rows_by_arm:
         grid = np.concatenate([np.concatenate(r, axis=1) for r in rows_by_arm.values()], axis=0)
         Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
