@@ -115,7 +115,13 @@ class Generator(keras.Model):
 
     @classmethod
     def from_config(cls, config: dict) -> Generator:
-        return cls(**config)
+        config = dict(config)
+        # A model file keeps no precision: loaded, it computes in Keras' global policy
+        # (float32 unless set), as its exports do; precision="auto" is for training.
+        arch = config.pop("config", None)
+        if isinstance(arch, dict):
+            arch = {**arch, "precision": None}
+        return cls(config=arch, **config)
 
 
 def build_generator(config: Pix2PixConfig | None = None) -> keras.Model:

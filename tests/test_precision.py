@@ -70,3 +70,23 @@ def test_auto_is_resolved_once_built_and_recorded(monkeypatch, tmp_path, capsys)
 
 def test_tests_pin_auto_to_float32():
     assert Pix2Pix(tiny_config()).config.precision == "float32"
+
+
+@pytest.mark.real_auto_precision
+def test_loaded_generator_computes_in_the_global_policy(monkeypatch, tmp_path):
+    """auto is for training; a generator loaded from its file computes in float32 (as
+    its exports) unless the user sets a global policy."""
+    monkeypatch.setattr(precision, "device_precision", lambda: ("mixed_bfloat16", "test"))
+    from pix2pix_tf.translate import load_generator
+
+    model = Pix2Pix(tiny_config())
+    assert model.generator.get_layer("down2_conv").compute_dtype == "bfloat16"
+    model.generator.save(tmp_path / "g.keras")
+    g, _ = load_generator(tmp_path / "g.keras")
+    assert g.get_layer("down2_conv").compute_dtype == "float32"
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        g, _ = load_generator(tmp_path / "g.keras")
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert g.get_layer("down2_conv").compute_dtype == "bfloat16"
