@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     from pix2pix_tf.translate import load_generator
 
     raw = []
+    # Re-scoring keeps the training minutes recorded when the runs trained.
+    results_json = Path(args.results).with_suffix(".json")
+    previous = ({(r["arm"], r["seed"]): r.get("minutes")
+                 for r in json.loads(results_json.read_text())}
+                if results_json.exists() else {})
     for seed in (int(s) for s in args.seeds.split(",")):
         for arm in args.arms.split(","):
             policy, why = resolve_precision(arm)
@@ -68,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             config = config.replace(steps_per_epoch=len(train_src), epochs=epochs,
                                     save_every=epochs)
             run = Path(args.out) / f"{arm}_seed{seed}"
-            minutes = None
+            minutes = previous.get((arm, seed))
             if _finished(run, config):
                 print(f"{run}: finished run with the same options; scoring it", flush=True)
             else:
@@ -98,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
              "simultaneous updates, inference mode image_stats. auto resolved to: "
              + "; ".join(sorted({f"{r['policy']} ({r['why']})" for r in raw
                                  if r["arm"] == "auto"}))
-             + ". Training minutes (2 cores, other work running; blank: an existing run "
-             "scored): " + ", ".join(f"{r['arm']} seed {r['seed']} {r['minutes']}"
-                                     for r in raw if r["minutes"] is not None) + ".")
+             + ". Scored with the generators loaded from their files (float32 inference, "
+             "as exports). Training minutes (2 cores, other work running; runs made by "
+             "another study are not listed): "
+             + ", ".join(f"{r['arm']} seed {r['seed']} {r['minutes']}"
+                         for r in raw if r["minutes"] is not None) + ".")
     write_results(Path(args.results), "Precision: auto vs float32 (held-out quality)",
                   "python -m experiments.precision " + " ".join(
                       sys.argv[1:] if argv is None else argv), rows, notes, raw)
