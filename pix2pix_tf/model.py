@@ -11,7 +11,7 @@ from pix2pix_tf.discriminator import build_discriminator
 from pix2pix_tf.generator import build_generator
 from pix2pix_tf.losses import discriminator_loss, generator_gan_loss, l1_loss
 from pix2pix_tf.metrics import psnr, ssim
-from pix2pix_tf.optimizers import GanOptimizers
+from pix2pix_tf.optimizers import Adam, GanOptimizers
 from pix2pix_tf.precision import resolve_precision
 
 TRAIN_METRICS = ("g_total", "g_gan", "g_l1", "d_total", "d_real", "d_fake")
@@ -28,9 +28,10 @@ def _logs(trackers: list[keras.metrics.Metric]) -> dict:
 
 
 def default_optimizer(config: Pix2PixConfig, name: str = "adam") -> keras.optimizers.Optimizer:
-    """Adam(2e-4, beta_1=0.5), the paper's optimiser for both networks."""
-    return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1,
-                                 beta_2=config.beta_2, epsilon=config.adam_epsilon, name=name)
+    """Adam(2e-4, beta_1=0.5), the paper's optimiser for both networks (Keras' Adam,
+    updated by TensorFlow's fused kernel: `pix2pix_tf.optimizers.Adam`)."""
+    return Adam(config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2,
+                epsilon=config.adam_epsilon, name=name)
 
 
 def computes_in_float16(model: keras.Model) -> bool:

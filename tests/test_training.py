@@ -198,3 +198,42 @@ def test_run_directory_layout(tmp_path):
         "epoch_0001.png", "epoch_0002.png"]
     assert list((run / "logs" / "train").iterdir())
     assert list((run / "logs" / "samples").iterdir())
+
+
+def _apply_fn(opt, variables):
+    import tensorflow as tf
+
+    @tf.function
+    def step(grads):
+        opt.apply(grads, variables)
+
+    return step
+
+
+def test_fused_adam_matches_keras_adam_and_uses_the_fused_kernel():
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from pix2pix_tf.optimizers import Adam
+
+    rng = np.random.default_rng(0)
+    init = [rng.normal(size=s).astype("float32") for s in ((3, 4), (5,))]
+    grads = [[tf.constant(rng.normal(size=w.shape).astype("float32")) for w in init]
+             for _ in range(4)]
+    results = []
+    for cls in (keras.optimizers.Adam, Adam):
+        variables = [keras.Variable(w) for w in init]
+        opt = cls(2e-4, beta_1=0.5, epsilon=1e-7)
+        opt.build(variables)
+        step = _apply_fn(opt, variables)
+        for g in grads:
+            step(g)
+        results.append([v.numpy() for v in variables])
+        ops = {op.type for op in step.get_concrete_function(grads[0]).graph.get_operations()}
+        assert ("ResourceApplyAdam" in ops) == (cls is Adam)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+        assert not np.allclose(a, init[0] if a.shape == (3, 4) else init[1])
+    config = keras.saving.serialize_keras_object(Adam(1e-3, name="g_adam"))
+    assert keras.saving.deserialize_keras_object(config).learning_rate == 1e-3
