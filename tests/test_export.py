@@ -187,3 +187,21 @@ def test_artifacts_compute_what_translate_computes(run_dir, exported):
     moving.set_weights(g.get_weights())
     assert np.abs(np.asarray(moving(x, training=False)) - expected).max() > 1e-3
     assert json.loads((out / "report.json").read_text())[0]["data"].startswith("built-in")
+
+
+def test_default_command_reports_a_refused_int8_and_succeeds(run_dir, tmp_path, capsys,
+                                                            monkeypatch):
+    """The default quantisations try int8; a miss is a note (exit 0), the other artifacts
+    are kept. Asking for int8 explicitly keeps the refusal an error (exit 1)."""
+    verify_module = importlib.import_module("export.verify")
+    monkeypatch.setitem(verify_module.THRESHOLDS, "int8", ("psnr_db", 1000.0))
+    out = tmp_path / "default"
+    assert export_main(["--model", str(run_dir), "--out", str(out), "--formats", "tflite",
+                        "--num-verify", "2", "--calibration-samples", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "full-integer int8 was refused" in printed and "generator_fp16.tflite" in printed
+    assert (out / "generator_fp16.tflite").exists()
+    assert not (out / "generator_int8.tflite").exists()
+    assert export_main(["--model", str(run_dir), "--out", str(tmp_path / "asked"),
+                        "--formats", "tflite", "--quantize", "int8", "--num-verify", "2",
+                        "--calibration-samples", "2"]) == 1
