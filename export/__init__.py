@@ -81,6 +81,14 @@ def _runner(fmt: str, path: Path, threads: int):
     return TFLiteRunner(path, threads)
 
 
+def _gpu_cell(e: dict) -> str:
+    verdict = e.get("gpu_delegate")
+    if verdict is None:
+        return "–"
+    issues = e.get("gpu_issues") or []
+    return verdict + (f" ({len(issues)} issue(s), see report.json)" if issues else "")
+
+
 def write_report(entries: list[dict], out: Path, data: str | None = None) -> None:
     """Writes `report.json` and `report.md` (a Markdown table) atomically; `data` says
     which images verified (and calibrated) the artifacts."""
@@ -93,14 +101,15 @@ def write_report(entries: list[dict], out: Path, data: str | None = None) -> Non
 
     rows = ([f"Verified (and int8 calibrated) on: {data}", ""] if data else []) + [
             "| format | quantization | size (MB) | max abs error | PSNR (dB) | latency (ms) "
-            "| threads | peak RSS (MB) | parity |", "|---|---|---|---|---|---|---|---|---|"]
+            "| threads | peak RSS (MB) | GPU delegate | parity |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for e in entries:
         status = "pass" if e.get("passed") else f"FAIL: {e.get('error') or e.get('threshold')}"
         rows.append(" | ".join([
             f"| {e['format']}", e["quantization"], cell(e, "size_bytes", ".2f", 1e-6),
             cell(e, "max_abs_error", ".2e"), cell(e, "psnr_db", ".1f"),
             cell(e, "latency_ms", ".1f"), str(e.get("threads", "–")),
-            cell(e, "peak_rss_mb", ".0f"), f"{status} |"]))
+            cell(e, "peak_rss_mb", ".0f"), _gpu_cell(e), f"{status} |"]))
     tmp = out / "report.md.tmp"
     tmp.write_text("\n".join(rows) + "\n")
     os.replace(tmp, out / "report.md")
@@ -184,6 +193,10 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                     try:
                         entry.update(verify(_runner(fmt, staged, threads), check, reference, q))
                         entry["size_bytes"] = size_bytes(staged)
+                        if fmt == "tflite":
+                            from export.tflite import gpu_compatibility
+
+                            entry.update(gpu_compatibility(staged))
                     except Exception as e:  # a runtime refusing the artifact
                         error = f"{type(e).__name__}: {e}"
                 if error is not None:

@@ -111,3 +111,31 @@ class TFLiteRunner:
 
         check_input(x, self.shape, np.float32, "TFLite")
         return np.concatenate([self._run_one(x[i:i + 1]) for i in range(len(x))])
+
+
+def gpu_compatibility(path: str | os.PathLike) -> dict:
+    """What LiteRT's model analyzer says of the GPU delegate for a `.tflite` file.
+
+    Returns:
+        `{"gpu_delegate": "compatible" | "not compatible", "gpu_issues": [lines]}`:
+        the analyzer's GPU compatibility warnings (the ops that would fall back to
+        the CPU). The analyzer checks op support statically; a compatible model can
+        still meet runtime limits on a given phone.
+    """
+    import contextlib
+    import io
+
+    import tensorflow as tf
+
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        tf.lite.experimental.Analyzer.analyze(model_path=str(path), gpu_compatibility=True)
+    return parse_gpu_report(text.getvalue())
+
+
+def parse_gpu_report(text: str) -> dict:
+    """The GPU verdict and warnings from the analyzer's printed report."""
+    issues = [line.strip() for line in text.splitlines()
+              if "GPU COMPATIBILITY WARNING" in line]
+    ok = "looks compatible with GPU delegate" in text and not issues
+    return {"gpu_delegate": "compatible" if ok else "not compatible", "gpu_issues": issues}

@@ -205,3 +205,26 @@ def test_default_command_reports_a_refused_int8_and_succeeds(run_dir, tmp_path, 
     assert export_main(["--model", str(run_dir), "--out", str(tmp_path / "asked"),
                         "--formats", "tflite", "--quantize", "int8", "--num-verify", "2",
                         "--calibration-samples", "2"]) == 1
+
+
+def test_every_tflite_gets_a_gpu_delegate_verdict(exported):
+    out, entries = exported
+    tflite = [e for e in entries if e["format"] == "tflite"]
+    assert tflite and all(e["gpu_delegate"] in ("compatible", "not compatible")
+                          for e in tflite)
+    # The float models (phase-form transposed convolutions included) are fully delegable.
+    assert {e["quantization"]: e["gpu_delegate"] for e in tflite}["fp16"] == "compatible"
+    assert "GPU delegate" in (out / "report.md").read_text()
+
+
+def test_gpu_report_parser_lists_the_ops_that_fall_back():
+    from export.tflite import parse_gpu_report
+
+    text = ("Subgraph#0 main(T#0) -> [T#5]\n  Op#0 CONV_2D(...)\n"
+            "GPU COMPATIBILITY WARNING: Not supported op FOO_BAR\n"
+            "GPU COMPATIBILITY WARNING: Subgraph#0 has GPU delegate compatibility issues "
+            "at nodes 3 with TFLite runtime version 2.21.0\n")
+    verdict = parse_gpu_report(text)
+    assert verdict["gpu_delegate"] == "not compatible" and len(verdict["gpu_issues"]) == 2
+    ok = parse_gpu_report("Your model looks compatible with GPU delegate on TFLite runtime")
+    assert ok == {"gpu_delegate": "compatible", "gpu_issues": []}
