@@ -252,9 +252,8 @@ class Pix2PixConfig:
     # --- checks -------------------------------------------------------------------
     def validate(self) -> None:
         """Raises `ValueError` naming the option when the configuration cannot work."""
-        for name in ("input_channels", "output_channels"):
-            if self.color_space == "lab":
-                break  # set by __post_init__: L in, ab out
+        # (With color_space "lab" the channels are set by __post_init__: L in, ab out.)
+        for name in ("input_channels", "output_channels") if self.color_space != "lab" else ():
             if getattr(self, name) not in (1, 3):
                 raise ConfigError(f"`{name}` must be 1 (grayscale) or 3 (RGB). "
                                  f"Received: {name}={getattr(self, name)}")
@@ -393,6 +392,15 @@ class Pix2PixConfig:
             return cls.from_dict(d, source=str(path))
         except (TypeError, ValueError) as e:
             raise DataError(f"{path}: invalid config: {e}") from None
+
+
+def loaded_architecture(config: dict | None) -> dict | None:
+    """The architecture dict of a model read from its file, to build it with.
+
+    A model file keeps no precision: a loaded network computes in Keras' global policy
+    (float32 unless set), as its exports do; precision="auto" is for training.
+    """
+    return {**config, "precision": None} if isinstance(config, dict) else config
 
 
 def as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:

@@ -7,7 +7,7 @@ from functools import partial
 import keras
 from keras import layers
 
-from pix2pix_tf.config import Pix2PixConfig, as_config
+from pix2pix_tf.config import Pix2PixConfig, as_config, loaded_architecture
 from pix2pix_tf.errors import ConfigError
 from pix2pix_tf.layers import conv_init, conv_norm_act, precision_scope
 
@@ -79,12 +79,7 @@ class Discriminator(keras.Model):
     @classmethod
     def from_config(cls, config: dict) -> Discriminator:
         config = dict(config)
-        # A model file keeps no precision: loaded, it computes in Keras' global policy
-        # (float32 unless set), as its exports do; precision="auto" is for training.
-        arch = config.pop("config", None)
-        if isinstance(arch, dict):
-            arch = {**arch, "precision": None}
-        return cls(config=arch, **config)
+        return cls(config=loaded_architecture(config.pop("config", None)), **config)
 
 
 def build_discriminator(config: Pix2PixConfig | None = None) -> keras.Model:

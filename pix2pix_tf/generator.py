@@ -7,7 +7,7 @@ from functools import partial
 import keras
 from keras import layers
 
-from pix2pix_tf.config import Pix2PixConfig, as_config
+from pix2pix_tf.config import Pix2PixConfig, as_config, loaded_architecture
 from pix2pix_tf.layers import (
     Conv2DTranspose,
     ReflectionPadding2D,
@@ -116,12 +116,7 @@ class Generator(keras.Model):
     @classmethod
     def from_config(cls, config: dict) -> Generator:
         config = dict(config)
-        # A model file keeps no precision: loaded, it computes in Keras' global policy
-        # (float32 unless set), as its exports do; precision="auto" is for training.
-        arch = config.pop("config", None)
-        if isinstance(arch, dict):
-            arch = {**arch, "precision": None}
-        return cls(config=arch, **config)
+        return cls(config=loaded_architecture(config.pop("config", None)), **config)
 
 
 def build_generator(config: Pix2PixConfig | None = None) -> keras.Model:

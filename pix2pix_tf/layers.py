@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from functools import partial
 
 import keras
 from keras import layers
@@ -81,7 +80,8 @@ class Conv2DTranspose(layers.Conv2DTranspose):
     the four phases as ordinary convolutions and interleaving them (depth_to_space)
     gives the same result (to float rounding) with the same FLOPs, without the
     transposed-convolution kernel. The 4x4 kernel stays the layer's weight, so
-    checkpoints are unchanged. `phase_inference` uses the phase form at float32
+    checkpoints are unchanged. `phase_inference` uses the phase form (for that kernel
+    shape; others always run the native op) at float32
     inference (translate, evaluate, every export); training and reduced precision keep
     the native op.
     """
@@ -96,17 +96,15 @@ class Conv2DTranspose(layers.Conv2DTranspose):
                  phase_inference: bool = True, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
         self.phase_inference = bool(phase_inference)
-        if self.phase_inference and (tuple(self.kernel_size) != (4, 4)
-                                     or tuple(self.strides) != (2, 2)
-                                     or self.padding != "same"):
-            raise ValueError("`phase_inference` needs kernel_size=4, strides=2, "
-                             f"padding='same'. Received: kernel_size={self.kernel_size}, "
-                             f"strides={self.strides}, padding={self.padding!r}")
+        # The phase form is written for this shape only; other shapes run the native op.
+        self._phase_shape = (tuple(self.kernel_size) == (4, 4)
+                             and tuple(self.strides) == (2, 2) and self.padding == "same")
 
     def call(self, inputs, training=None):
         # Measured (benchmarks/upconv.py): the phase form is faster at float32 inference
         # and slower in bfloat16, where oneDNN's transposed convolution wins.
-        if training or not self.phase_inference or self.compute_dtype not in self.PHASE_DTYPES:
+        if (training or not (self.phase_inference and self._phase_shape)
+                or self.compute_dtype not in self.PHASE_DTYPES):
             return super().call(inputs)
         import tensorflow as tf
 
@@ -159,12 +157,7 @@ def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_siz
     `act` is "lrelu" (LeakyReLU 0.2, the paper's slope), "relu", "tanh" or "linear".
     """
     norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync, inference_stats=inference_stats)
-    if transpose:
-        phase = kernel_size == 4 and strides == 2 and padding == "same"
-        conv_cls = Conv2DTranspose if phase else partial(Conv2DTranspose,
-                                                         phase_inference=False)
-    else:
-        conv_cls = layers.Conv2D
+    conv_cls = Conv2DTranspose if transpose else layers.Conv2D
     x = conv_cls(filters, kernel_size, strides=strides, padding=padding,
                  use_bias=norm_l is None, kernel_initializer=conv_init(), name=f"{name}_conv")(x)
     if norm_l is not None:
