@@ -9,13 +9,40 @@ import traceback
 
 EPILOG = """examples:
   python -m export --model runs/facades --out exports/facades
+  python -m export serve --model exports/facades      # the web page, on localhost
   python -m export --model runs/facades/generator.keras --formats tflite --quantize int8 \\
       --representative-data ../shared/data/facades/train --out exports/phone
 """
 
 
+def serve_main(argv: list[str]) -> int:
+    """`python -m export serve --model EXPORT_DIR [--port 8000] [--host 127.0.0.1]`."""
+    from pix2pix_tf.errors import Pix2PixError
+
+    p = argparse.ArgumentParser(
+        prog="python -m export serve",
+        description="Serve the web page (export/web) that runs the folder's .tflite files "
+                    "in the browser with LiteRT.js.")
+    p.add_argument("--model", required=True, help="export folder with .tflite files")
+    p.add_argument("--port", type=int, default=8000, help="(default: 8000)")
+    p.add_argument("--host", default="127.0.0.1", help="(default: 127.0.0.1)")
+    args = p.parse_args(argv)
+    from export.serve import serve
+
+    try:
+        serve(args.model, args.host, args.port)
+    except Pix2PixError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import inspect
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return serve_main(argv[1:])
 
     from export import run_export
 

@@ -19,6 +19,7 @@ Quantisations:
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -33,28 +34,42 @@ IO_TYPES = ("float", "int8", "uint8")
 
 
 def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32",
-                  representative: np.ndarray | None = None, io: str = "uint8") -> Path:
+                  representative: np.ndarray | None = None, io: str = "uint8",
+                  config=None) -> Path:
     """Converts the generator and writes `path` (a `.tflite` file).
+
+    Every file carries a `pix2pix_tf` metadata entry (`export.litert_model.read_metadata`):
+    sizes, channels, direction, value ranges of input and output, package version.
 
     Args:
         generator: the Keras generator.
         path: output file.
         quantization: "fp32", "fp16", "int8" or "dynamic".
         representative: float inputs in [-1, 1], (N, H, W, C); required for int8.
-        io: with int8, the input/output type: "uint8" (pixels, for apps), "int8" or
-            "float".
+        io: with int8, the input/output type: "uint8" (the default: RGB pixels 0-255 in
+            and out, the normalisation inside the integer graph with fixed ranges),
+            "int8" or "float" (both in the generator's [-1, 1] units).
+        config: the run's `Pix2PixConfig`, for the metadata (direction, colour space).
+
+    Example:
+        >>> export_tflite(generator, "g.tflite", "int8", calibration_images)
     """
     import tensorflow as tf
 
+    from export.litert_model import pin_pixel_ranges, write_metadata
     from export.savedmodel import serving_module
 
-    if quantization == "int8" and (representative is None or len(representative) == 0):
+    if quantization in ("int8", "int16x8") and (representative is None or len(representative) == 0):
         raise ValueError("int8 quantisation needs a representative dataset: it is empty.")
     if io not in IO_TYPES:
         raise ValueError(f"`io` must be one of {IO_TYPES}. Received: io={io!r}")
+    pixels = quantization == "int8" and io == "uint8"
+    if pixels:  # calibrate the pixel graph on the same images, as pixels
+        representative = np.round((representative + 1.0) * 127.5).astype(np.float32)
     with tempfile.TemporaryDirectory() as tmp:
         module = serving_module(generator, batch=1)
-        tf.saved_model.save(module, tmp, signatures={"serving_default": module.serve_float})
+        tf.saved_model.save(module, tmp, signatures={
+            "serving_default": module.serve_pixels if pixels else module.serve_float})
         converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
         if quantization == "fp16":
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -70,30 +85,153 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
             io_type = {"float": tf.float32, "int8": tf.int8, "uint8": tf.uint8}[io]
             converter.inference_input_type = io_type
             converter.inference_output_type = io_type
+        elif quantization == "int16x8":
+            # int16 activations, int8 weights (float input/output): for measurements;
+            # see export/README.md for why it is not offered.
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = lambda: ([representative[i:i + 1]]
+                                                        for i in range(len(representative)))
+            converter.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
         elif quantization != "fp32":
             raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
         flatbuffer = converter.convert()
+    if pixels:
+        flatbuffer = pin_pixel_ranges(flatbuffer)
+    flatbuffer = write_metadata(flatbuffer, describe(generator, quantization,
+                                                     io if quantization == "int8" else "float",
+                                                     config))
     path = Path(path)
     path.write_bytes(flatbuffer)
     return path
 
 
+def describe(generator, quantization: str, io: str, config=None) -> dict:
+    """The metadata stored in a `.tflite` file (see `export_tflite`)."""
+    from pix2pix_tf import __version__
+
+    _, h, w, c_in = generator.input_shape
+    c_out = generator.output_shape[-1]
+    lab = config is not None and config.color_space == "lab"
+    what_in = "lightness L* (0-100 scaled to the range)" if lab else (
+        "grayscale" if c_in == 1 else "RGB")
+    what_out = "RGB" if c_out == 3 else f"{c_out}-channel image"
+    if io == "uint8":
+        ranges = {"dtype": "uint8", "range": [0, 255], "scale": 1.0, "zero_point": 0,
+                  "normalisation": "in the graph: x = p / 127.5 - 1, p = (y + 1) * 127.5"}
+    else:
+        ranges = {"dtype": "int8" if io == "int8" else "float32", "range": [-1.0, 1.0],
+                  "normalisation": "outside: x = p / 127.5 - 1, p = (y + 1) * 127.5"
+                                   + (" (int8: apply the tensor's scale and zero point)"
+                                      if io == "int8" else "")}
+    direction = getattr(config, "direction", None)
+    return {
+        "model": "pix2pix_tf generator", "version": __version__,
+        "quantization": quantization, "signature": "serving_default",
+        "input": {"name": "image", "shape": [1, h, w, c_in], "content": what_in},
+        "output": {"name": "output", "shape": [1, h, w, c_out], "content": what_out},
+        "pixels": ranges, "direction": direction,
+        "color_space": getattr(config, "color_space", "rgb"),
+        "description": (f"pix2pix_tf {__version__} generator: {h}x{w} {what_in} -> "
+                        f"{what_out}{f' ({direction})' if direction else ''}, {quantization}, "
+                        f"{ranges['dtype']} {ranges['range'][0]}..{ranges['range'][1]}"),
+    }
+
+
+def quantize_with_aeq(fp32_path: str | os.PathLike, out: str | os.PathLike,
+                      representative: np.ndarray, worst: int = 0) -> Path:
+    """Static int8 of a float `.tflite` with LiteRT's own quantizer (ai-edge-quantizer).
+
+    With `worst > 0`, the `worst` ops whose outputs lose the most signal-to-noise ratio
+    relative to their inputs (the quantizer's own per-tensor validation on the
+    representative images) are kept at int16 activations: a selective recipe.
+    Used by `experiments.int8`; `ai-edge-quantizer` is an optional install.
+    """
+    from ai_edge_quantizer import quantizer, recipe
+    from ai_edge_quantizer.utils.validation_utils import ValidationErrorMetric
+
+    data = {"serving_default": [{"image": representative[i:i + 1]}
+                                for i in range(len(representative))]}
+    q = quantizer.Quantizer(str(fp32_path))
+    q.load_quantization_recipe(recipe.static_wi8_ai8())
+    calibration = q.calibrate(data, num_threads=2)
+    if worst:
+        q.quantize(calibration, enable_progress_report=False)
+        snr = q.validate({"serving_default": data["serving_default"][:4]},
+                         [ValidationErrorMetric.SNR], num_threads=2)
+        tensors = snr.get_signature_comparison_result("serving_default").intermediate_tensors
+        loss = _snr_loss(fp32_path, {k: v["snr"] for k, v in tensors.items()})
+        for name in sorted(loss, key=loss.get, reverse=True)[:worst]:
+            q.add_static_config(regex=re.escape(name), operation_name="*",
+                                activation_num_bits=16, weight_num_bits=8)
+    result = q.quantize(calibration, enable_progress_report=False)
+    path = Path(out)
+    path.write_bytes(result.quantized_model)
+    return path
+
+
+def _snr_loss(fp32_path, snr: dict[str, float]) -> dict[str, float]:
+    """Per op output tensor: SNR of its (worst) input minus SNR of its output (dB)."""
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model(str(fp32_path))
+    sg = model.subgraphs[0]
+
+    def name(i):
+        n = sg.tensors[i].name
+        return n.decode() if isinstance(n, bytes) else n
+
+    loss = {}
+    for op in sg.operators:
+        out = name(op.outputs[0])
+        ins = [snr[name(i)] for i in op.inputs if i >= 0 and name(i) in snr]
+        if out in snr and ins:
+            loss[out] = min(ins) - snr[out]
+    return loss
+
+
 class TFLiteRunner:
     """Runs a `.tflite` generator with LiteRT (XNNPACK) on float inputs in [-1, 1].
 
-    Quantised inputs/outputs are converted with the model's own scale and zero point.
+    A uint8 pixel model (metadata `pixels.dtype == "uint8"`) gets `p = (x + 1) * 127.5`
+    rounded, and its pixels are mapped back; other quantised inputs/outputs are
+    converted with the model's own scale and zero point. `pixels(uint8 array)` runs a
+    pixel model exactly as an app does.
     """
 
     def __init__(self, path: str | os.PathLike, threads: int = 2):
         from ai_edge_litert.interpreter import Interpreter
 
+        from export.litert_model import read_metadata
+
+        self.metadata = read_metadata(path) or {}
         self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
         self.interpreter.allocate_tensors()
         self.inp = self.interpreter.get_input_details()[0]
         self.out = self.interpreter.get_output_details()[0]
         self.shape = (None, *map(int, self.inp["shape"][1:]))
+        self.is_pixel_model = self.metadata.get("pixels", {}).get("dtype") == "uint8"
+
+    def pixels(self, image: np.ndarray) -> np.ndarray:
+        """uint8 pixels (N, H, W, C) in, uint8 pixels out (pixel models only)."""
+        from export.verify import check_input
+
+        if not self.is_pixel_model:
+            raise ValueError("pixels() runs uint8 pixel models (int8 exported with "
+                             "--int8-io uint8). Received: a model with "
+                             f"{np.dtype(self.inp['dtype']).name} input")
+        check_input(image, self.shape, np.uint8, "TFLite")
+        out = []
+        for i in range(len(image)):
+            self.interpreter.set_tensor(self.inp["index"], image[i:i + 1])
+            self.interpreter.invoke()
+            out.append(self.interpreter.get_tensor(self.out["index"]))
+        return np.concatenate(out)
 
     def _run_one(self, x: np.ndarray) -> np.ndarray:
+        if self.is_pixel_model:
+            p = np.clip(np.round((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+            return self.pixels(p).astype(np.float32) / 127.5 - 1.0
         scale, zero = self.inp["quantization"]
         if self.inp["dtype"] != np.float32:
             info = np.iinfo(self.inp["dtype"])

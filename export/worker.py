@@ -20,7 +20,7 @@ def main(job_path: str) -> int:
 
         from export.common import load
 
-        generator, _ = load(job["model"])
+        generator, config = load(job["model"])
         if job["format"] == "savedmodel":
             from export.savedmodel import export_savedmodel
 
@@ -30,7 +30,8 @@ def main(job_path: str) -> int:
             from export.tflite import export_tflite
 
             calib = np.load(job["calibration"]) if job.get("calibration") else None
-            export_tflite(generator, job["out"], job["quantization"], calib, job["int8_io"])
+            export_tflite(generator, job["out"], job["quantization"], calib, job["int8_io"],
+                          config)
         else:
             from export.onnx import export_onnx
 

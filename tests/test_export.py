@@ -228,3 +228,163 @@ def test_gpu_report_parser_lists_the_ops_that_fall_back():
     assert verdict["gpu_delegate"] == "not compatible" and len(verdict["gpu_issues"]) == 2
     ok = parse_gpu_report("Your model looks compatible with GPU delegate on TFLite runtime")
     assert ok == {"gpu_delegate": "compatible", "gpu_issues": []}
+
+
+def _real_pixels(run_dir, count: int = 4) -> np.ndarray:
+    """uint8 RGB pixel arrays of real inputs (the run's own data, as an app reads them)."""
+    from export.common import load, sample_inputs
+
+    _, config = load(run_dir)
+    x, _ = sample_inputs(config, None, count, run_dir)
+    return np.clip(np.round((x + 1) * 127.5), 0, 255).astype(np.uint8)
+
+
+def test_uint8_tflite_takes_and_returns_pixels_exactly(run_dir, exported):
+    """The int8 artifact's contract: RGB pixels 0-255 in and out, by construction (scale 1,
+    zero point 0 on both ends, normalisation inside the graph), matching the Keras
+    generator run on the same pixels within the int8 PSNR bar."""
+    from export import TFLiteRunner
+    from export.common import psnr_db
+    from pix2pix_tf.translate import load_generator
+
+    out, _ = exported
+    runner = TFLiteRunner(out / "generator_int8.tflite", 2)
+    for detail in (runner.inp, runner.out):
+        assert detail["dtype"] == np.uint8 and detail["quantization"] == (1.0, 0)
+    signature = runner.interpreter.get_signature_list()
+    assert signature == {"serving_default": {"inputs": ["image"], "outputs": ["output"]}}
+    pixels = _real_pixels(run_dir)
+    got = runner.pixels(pixels)
+    assert got.dtype == np.uint8 and got.shape == pixels.shape
+    generator, _ = load_generator(run_dir)
+    keras = np.asarray(generator(pixels.astype(np.float32) / 127.5 - 1.0, training=False))
+    expected = np.clip(np.round((keras + 1) * 127.5), 0, 255)
+    assert psnr_db(expected / 127.5 - 1, got / 127.5 - 1) >= 30
+    with pytest.raises(ValueError, match="uint8"):
+        runner.pixels(pixels.astype(np.float32))
+
+
+def test_pixel_ranges_are_fixed_not_calibrated(tmp_path):
+    """Calibrated on dark images only (0..40), the uint8 input and output are still plain
+    pixels (scale 1, zero point 0: the calibrated input was not), the normalisation
+    tensors carry the exact ranges of p / 127.5 - 1, and the edited model computes what
+    the calibrated one does."""
+    import keras
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    from export.litert_model import pin_pixel_ranges
+
+    keras.utils.set_random_seed(0)
+    x = keras.Input((8, 8, 3))
+    model = keras.Model(x, keras.layers.Activation("tanh")(
+        keras.layers.Conv2D(3, 3, padding="same")(x)))
+    module = tf.Module()
+    module.variables_ = [v.value for v in model.variables]  # SavedModel: frozen properly
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 8, 8, 3], tf.float32, name="image")])
+    def serve(image):
+        return {"output": (model(image / 127.5 - 1.0) + 1.0) * 127.5}
+
+    module.serve = serve
+    tf.saved_model.save(module, str(tmp_path / "sm"), signatures={"serving_default": serve})
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"))
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    dark = np.random.default_rng(0).uniform(0, 40, (4, 1, 8, 8, 3)).astype(np.float32)
+    converter.representative_dataset = lambda: ([d] for d in dark)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = converter.inference_output_type = tf.uint8
+    calibrated = converter.convert()
+    pinned = pin_pixel_ranges(calibrated)
+
+    def io(flatbuffer):
+        it = Interpreter(model_content=flatbuffer)
+        it.allocate_tensors()
+        return (it.get_input_details()[0]["quantization"],
+                it.get_output_details()[0]["quantization"], it)
+
+    assert io(calibrated)[0] != (1.0, 0)  # the calibrated input saw only 0..40
+    inp, out, it = io(pinned)
+    assert inp == (1.0, 0) and out == (1.0, 0)
+    ranges = [d["quantization"] for d in it.get_tensor_details()]
+    assert any(abs(s - 2 / 255) < 1e-7 and z == -128 for s, z in ranges)  # p/127.5: [0, 2]
+    # The edited model computes what the calibrated one does, now in plain pixels.
+    pixels = np.round(dark[0]).astype(np.uint8)
+    keras_pixels = np.round((np.asarray(model(pixels / 127.5 - 1.0)) + 1) * 127.5)
+    outputs = []
+    for flatbuffer in (calibrated, pinned):
+        _, (scale, zero), it = io(flatbuffer)
+        it.set_tensor(it.get_input_details()[0]["index"],
+                      pixels if flatbuffer is pinned else np.round(
+                          pixels / io(calibrated)[0][0] + io(calibrated)[0][1]).astype(np.uint8))
+        it.invoke()
+        q = it.get_tensor(it.get_output_details()[0]["index"]).astype(np.float64)
+        outputs.append((q - zero) * scale)
+    assert np.abs(outputs[1] - outputs[0]).max() <= 3  # a step of each model
+    assert np.abs(outputs[1] - keras_pixels).max() <= 4
+
+
+def test_tflite_files_describe_themselves(exported):
+    from export.litert_model import read_metadata
+
+    out, _ = exported
+    int8 = read_metadata(out / "generator_int8.tflite")
+    assert int8["pixels"]["dtype"] == "uint8" and int8["pixels"]["range"] == [0, 255]
+    assert int8["input"] == {"name": "image", "shape": [1, 32, 32, 3], "content": "RGB"}
+    assert int8["output"]["name"] == "output" and int8["direction"] == "AtoB"
+    assert int8["version"] == __import__("pix2pix_tf").__version__
+    fp16 = read_metadata(out / "generator_fp16.tflite")
+    assert fp16["quantization"] == "fp16" and fp16["pixels"]["range"] == [-1.0, 1.0]
+
+
+def _need_browser():
+    """The browser test needs Chromium and `npm ci --prefix export/web`; CI installs both
+    (.ci/run), so there a missing piece fails instead of skipping."""
+    from export.browser import find_chromium
+
+    missing = []
+    if find_chromium() is None:
+        missing.append("Chromium (apt-get install chromium)")
+    if not (Path(export.__file__).parent / "web" / "node_modules" / "@litertjs").is_dir():
+        missing.append("LiteRT.js (npm ci --prefix export/web)")
+    if missing:
+        message = "the browser test needs " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.mark.parametrize("name,bar", [("generator_int8.tflite", 30.0),
+                                      ("generator_fp16.tflite", 45.0)])
+def test_web_page_runs_the_artifact_in_headless_chromium(run_dir, exported, tmp_path, name,
+                                                         bar):
+    """The page (export/web, LiteRT.js from npm) translates a real image in a real
+    browser, and its output matches the Keras generator on the same pixels within the
+    artifact's PSNR bar; the in-browser latency is reported."""
+    _need_browser()
+    from PIL import Image
+
+    from export.browser import run_page
+    from export.common import psnr_db
+    from pix2pix_tf.translate import load_generator
+
+    out, _ = exported
+    pixels = _real_pixels(run_dir, 1)[0]
+    Image.fromarray(pixels).save(tmp_path / "input.png")
+    result = run_page(out, name, tmp_path / "input.png")
+    assert result["pixels"].shape == pixels.shape and result["model"] == name
+    generator, _ = load_generator(run_dir)
+    keras = np.asarray(generator(pixels[None].astype(np.float32) / 127.5 - 1.0,
+                                 training=False))[0]
+    got = result["pixels"].astype(np.float32) / 127.5 - 1.0
+    assert psnr_db(np.clip(np.round((keras + 1) * 127.5), 0, 255) / 127.5 - 1, got) >= bar
+    assert result["latency_ms"] > 0 and result["accelerator"] == "wasm"
+    print(f"in-browser latency ({name}, 32x32): {result['latency_ms']:.1f} ms, "
+          f"{result['threads']} thread(s)")
+
+
+def test_serve_refuses_a_folder_without_models(tmp_path, capsys):
+    assert export_main(["serve", "--model", str(tmp_path)]) == 2
+    assert "no .tflite file" in capsys.readouterr().err
+    assert export_main(["serve", "--model", str(tmp_path / "missing")]) == 2
+    assert "not a folder" in capsys.readouterr().err

@@ -1,0 +1,162 @@
+"""Study: which full-integer recipe gives the paper-size generator >= 30 dB, dependably?
+
+For each trained generator (`--models`) and each candidate recipe, the `.tflite` is
+converted in its own process (peak RSS read with os.wait4), then scored against the
+Keras generator on 16 held-out images that no candidate calibrated on (PSNR in [-1, 1]
+units, as the export's bar), sized, and timed on 2 threads (XNNPACK).
+
+Candidates (calibration images are real training inputs, never the 16 scored ones):
+- `int8_first32`: the converter's full int8 on the first 32 images in sorted order (the
+  export's recipe before this study), uint8 pixel I/O.
+- `int8_shuffled128`: the same converter on 128 images drawn at random (seeded).
+- `int16x8`: the converter's 16x8 mode (int16 activations, int8 weights), 128 images.
+- `aeq_a8w8`: LiteRT's own quantizer (ai-edge-quantizer, static int8) from the fp32
+  `.tflite`, 128 images.
+- `aeq_selective`: the same with the `--worst K` layers (largest per-layer error in the
+  quantizer's validation) at int16 activations.
+
+    python -m experiments.int8 --models runs/int8/facades400,runs/int8/facades2000 \\
+        --data ../shared/data/facades/train [--candidates ...] [--out runs/int8/study]
+
+Writes `experiments/results/int8.md` (+ .json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CANDIDATES = ("int8_first32", "int8_shuffled128", "int16x8", "aeq_a8w8", "aeq_selective")
+VERIFY = 16
+
+
+def _images(model: str, data: str):
+    """All the model's inputs from `data` (no jitter), float [-1, 1]."""
+    import numpy as np
+
+    from export.common import load
+    from pix2pix_tf.data import make_dataset, resolve_data
+
+    _, config = load(model)
+    source = resolve_data(data, config, "train")
+    batches = [x.numpy() for x, _ in make_dataset(source, config, training=False,
+                                                  batch_size=50)]
+    return np.concatenate(batches)
+
+
+def split(n: int, seed: int = 0):
+    """(verify indices, shuffled calibration order) — disjoint."""
+    import numpy as np
+
+    order = np.random.default_rng(seed).permutation(n)
+    return np.sort(order[:VERIFY]), order[VERIFY:]
+
+
+def convert(candidate: str, model: str, calibration: str, out: str, worst: int) -> None:
+    """One candidate's conversion (run in a child process)."""
+    import numpy as np
+
+    from export.common import load
+    from export.tflite import export_tflite
+
+    generator, config = load(model)
+    calib = np.load(calibration)
+    if candidate.startswith("int8_"):
+        export_tflite(generator, out, "int8", calib, "uint8", config)
+    elif candidate == "int16x8":
+        export_tflite(generator, out, "int16x8", calib, "float", config)
+    else:
+        from export.tflite import quantize_with_aeq
+
+        fp32 = out + ".fp32.tflite"
+        export_tflite(generator, fp32, "fp32", None, "float", config)
+        quantize_with_aeq(fp32, out, calib, worst=worst if candidate == "aeq_selective" else 0)
+        os.remove(fp32)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", required=True, help="comma-separated run directories")
+    p.add_argument("--data", required=True)
+    p.add_argument("--candidates", default=",".join(CANDIDATES))
+    p.add_argument("--out", default="runs/int8/study")
+    p.add_argument("--worst", type=int, default=4)
+    p.add_argument("--results", default="experiments/results/int8")
+    p.add_argument("--child", nargs=4, metavar=("CANDIDATE", "MODEL", "CALIB", "OUT"),
+                   help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        convert(*args.child, worst=args.worst)
+        return
+
+    import numpy as np
+
+    from experiments.common import machine
+    from export.common import load, median_latency_ms, psnr_db
+    from export.tflite import TFLiteRunner
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for model in args.models.split(","):
+        images = _images(model, args.data)
+        verify_idx, calib_order = split(len(images))
+        check = images[verify_idx]
+        generator, _ = load(model)
+        reference = np.asarray(generator(check, training=False))
+        name = Path(model).name
+        for candidate in args.candidates.split(","):
+            take = calib_order[:128] if candidate != "int8_first32" else np.setdiff1d(
+                np.arange(len(images)), verify_idx)[:32]
+            calib = out / f"{name}_{candidate}_calib.npy"
+            np.save(calib, images[take])
+            path = out / f"{name}_{candidate}.tflite"
+            start = time.time()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "experiments.int8", "--models", model, "--data",
+                 args.data, "--worst", str(args.worst), "--child", candidate, model,
+                 str(calib), str(path)], stderr=subprocess.PIPE, text=True)
+            _, status, usage = os.wait4(proc.pid, 0)
+            err = proc.stderr.read()
+            calib.unlink()
+            row = {"model": name, "candidate": candidate,
+                   "peak_rss_mb": round(usage.ru_maxrss / 1024),
+                   "convert_s": round(time.time() - start, 1)}
+            if os.waitstatus_to_exitcode(status) != 0:
+                row["error"] = (err.strip().splitlines() or ["?"])[-1][:300]
+            else:
+                runner = TFLiteRunner(path, 2)
+                got = runner(check)
+                row.update(size_mb=round(path.stat().st_size / 1e6, 1),
+                           psnr_db=round(psnr_db(reference, got), 2),
+                           latency_ms=round(median_latency_ms(runner, check, 7), 1))
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    results = Path(args.results)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.with_suffix(".json").write_text(json.dumps(
+        {"machine": machine(), "models": args.models, "data": args.data, "rows": rows},
+        indent=2))
+    lines = [f"Machine: {machine()}. Scored on {VERIFY} held-out images per model (never "
+             "calibrated on); latency: median of 7, batch 1, 2 threads (XNNPACK).", "",
+             "| model | candidate | size (MB) | PSNR vs Keras (dB) | latency (ms) | "
+             "peak RSS (MB) | ≥ 30 dB |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ok = "error: " + r["error"] if "error" in r else ("yes" if r["psnr_db"] >= 30 else "no")
+        lines.append(f"| {r['model']} | {r['candidate']} | {r.get('size_mb', '–')} | "
+                     f"{r.get('psnr_db', '–')} | {r.get('latency_ms', '–')} | "
+                     f"{r['peak_rss_mb']} | {ok} |")
+    results.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
