@@ -9,6 +9,9 @@ Candidates (calibration images are real training inputs, never the 16 scored one
 - `int8_first32`: the converter's full int8 on the first 32 images in sorted order (the
   export's recipe before this study), uint8 pixel I/O.
 - `int8_shuffled128`: the same converter on 128 images drawn at random (seeded).
+- `int8_first32_rsqrt`, `int8_shuffled128_rsqrt`: the same, with each rsqrt of the
+  normalisation given its typical range (`export.litert_model.clip_rsqrt_ranges`): the
+  export's recipe after this study.
 - `int16x8`: the converter's 16x8 mode (int16 activations, int8 weights), 128 images.
 - `aeq_a8w8`: LiteRT's own quantizer (ai-edge-quantizer, static int8) from the fp32
   `.tflite`, 128 images.
@@ -31,9 +34,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-CANDIDATES = ("int8_first32", "int8_shuffled128", "int16x8", "aeq_a8w8", "aeq_selective")
+CANDIDATES = ("int8_first32", "int8_shuffled128", "int8_first32_rsqrt",
+              "int8_shuffled128_rsqrt", "int16x8", "aeq_a8w8", "aeq_selective")
 VERIFY = 16
 
 
@@ -69,7 +75,8 @@ def convert(candidate: str, model: str, calibration: str, out: str, worst: int) 
     generator, config = load(model)
     calib = np.load(calibration)
     if candidate.startswith("int8_"):
-        export_tflite(generator, out, "int8", calib, "uint8", config)
+        export_tflite(generator, out, "int8", calib, "uint8", config,
+                      "typical" if candidate.endswith("_rsqrt") else "calibrated")
     elif candidate == "int16x8":
         export_tflite(generator, out, "int16x8", calib, "float", config)
     else:
@@ -92,14 +99,16 @@ def main() -> None:
     p.add_argument("--results", default="experiments/results/int8")
     p.add_argument("--child", nargs=4, metavar=("CANDIDATE", "MODEL", "CALIB", "OUT"),
                    help=argparse.SUPPRESS)
+    p.add_argument("--retime", nargs="+", metavar="RESULTS_JSON",
+                   help="only re-time the .tflite files of earlier results (a quiet machine) "
+                        "and write them together to --results")
     args = p.parse_args()
     if args.child:
         convert(*args.child, worst=args.worst)
         return
+    if args.retime:
+        return retime(args)
 
-    import numpy as np
-
-    from experiments.common import machine
     from export.common import load, median_latency_ms, psnr_db
     from export.tflite import TFLiteRunner
 
@@ -114,7 +123,7 @@ def main() -> None:
         reference = np.asarray(generator(check, training=False))
         name = Path(model).name
         for candidate in args.candidates.split(","):
-            take = calib_order[:128] if candidate != "int8_first32" else np.setdiff1d(
+            take = calib_order[:128] if "first32" not in candidate else np.setdiff1d(
                 np.arange(len(images)), verify_idx)[:32]
             calib = out / f"{name}_{candidate}_calib.npy"
             np.save(calib, images[take])
@@ -140,6 +149,30 @@ def main() -> None:
                            latency_ms=round(median_latency_ms(runner, check, 7), 1))
             rows.append(row)
             print(json.dumps(row), flush=True)
+    write(args, rows)
+
+
+def retime(args) -> None:
+    """Latency again for every kept .tflite (conversions ran beside other jobs)."""
+    from export.common import median_latency_ms
+    from export.tflite import TFLiteRunner
+
+    rows, out = [], Path(args.out)
+    for path in args.retime:
+        rows += json.loads(Path(path).read_text())["rows"]
+    for row in rows:
+        path = out / f"{row['model']}_{row['candidate']}.tflite"
+        if "error" not in row and path.exists():
+            runner = TFLiteRunner(path, 2)
+            x = np.zeros((1, *runner.shape[1:]), np.float32)
+            row["latency_ms"] = round(median_latency_ms(runner, x, 9), 1)
+            print(json.dumps(row), flush=True)
+    write(args, rows)
+
+
+def write(args, rows: list[dict]) -> None:
+    from experiments.common import machine
+
     results = Path(args.results)
     results.parent.mkdir(parents=True, exist_ok=True)
     results.with_suffix(".json").write_text(json.dumps(

@@ -134,7 +134,9 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
         representative_data: `--data`-style spec for verification/calibration inputs;
             default: the run's training data, else the built-in set.
         num_verify: inputs compared against Keras.
-        calibration_samples: int8 representative images.
+        calibration_samples: int8 representative images (a seeded random draw from the
+            data, disjoint from the `num_verify` verification images when the data has
+            enough).
         threads: threads for the runtimes' latency measurements.
         opset, nchw: ONNX options. int8_io: TFLite int8 input/output type.
 
@@ -159,10 +161,15 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
         print("note: this run infers in training mode (batch statistics + dropout noise, "
               "not exportable); the exports compute its deterministic part: each image "
               "normalised by its own statistics, no dropout (inference_mode image_stats).")
+    # A seeded random draw from the whole dataset (not its first files in sorted order);
+    # the int8 calibration images are disjoint from the verification images when the
+    # data has enough of them, so the PSNR bar is met on images the model never saw.
     inputs, data_description = sample_inputs(
-        config, representative_data, max(num_verify, calibration_samples), model)
+        config, representative_data, num_verify + calibration_samples, model, seed=0)
     print(f"Verifying (and calibrating) on {data_description}.")
     check = inputs[:num_verify]
+    calibration = (inputs[num_verify:] if len(inputs) > num_verify
+                   else inputs)[:calibration_samples]
     reference = np.asarray(generator(check, training=False))
     entries = [{"format": "keras", "quantization": "fp32", "path": str(model),
                 "data": data_description, "inference_mode": config.inference_mode,
@@ -174,7 +181,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
     with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
         work = Path(tmp)
         calib = work / "calibration.npy"
-        np.save(calib, inputs[:calibration_samples])
+        np.save(calib, calibration)
         for fmt in formats:
             for q in quantize:
                 if q not in SUPPORTED[fmt]:

@@ -65,9 +65,13 @@ def load(model_path: str | os.PathLike):
 
 
 def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: int,
-                  model_path: str | os.PathLike | None = None) -> tuple[np.ndarray, str]:
+                  model_path: str | os.PathLike | None = None,
+                  seed: int | None = None) -> tuple[np.ndarray, str]:
     """`count` real inputs (no jitter) for verification and int8 calibration, and a
     description of where they came from (stated in the export report).
+
+    With `seed`, the inputs are a seeded random draw from the whole source (the same
+    seed, the same images); without it, the first `count` in the source's order.
 
     `spec` is a `--data`-style spec (folder, archive, dataset name); default: the data
     the run was trained on, as recorded in its `run.json`. There is no silent
@@ -88,9 +92,13 @@ def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: 
     source = resolve_data(spec, config, "train")
     if source is None or len(source) == 0:
         raise DataError(f"{spec}: the representative dataset is empty.")
+    description = source.description
+    if seed is not None and len(source) > 1:
+        order = np.random.default_rng(seed).permutation(len(source))[:count]
+        source = source.subset(order, description)
     batch = next(iter(make_dataset(source, config, training=False,
                                    batch_size=min(count, len(source)))))[0]
-    return batch.numpy(), source.description
+    return batch.numpy(), description
 
 
 def replace_atomically(tmp: Path, final: Path) -> None:
