@@ -9,11 +9,30 @@ reader sees is what the code as committed computes. Each file must stay under 3 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 LIMIT_BYTES = 3_000_000
+# TensorFlow's C++ start-up lines (printed before its logging is configured, whatever
+# TF_CPP_MIN_LOG_LEVEL says) are dropped from the stored outputs; nothing else is.
+NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} |To enable the "
+                   r"following instructions|oneDNN custom operations)")
+
+
+def _clean(nb) -> None:
+    for cell in nb.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = "".join(line for line in out["text"].splitlines(keepends=True)
+                               if not NOISE.match(line))
+                if not text.strip():
+                    continue
+                out["text"] = text
+            kept.append(out)
+        cell["outputs"] = kept
 
 
 def main(paths: list[str]) -> int:
@@ -30,6 +49,7 @@ def main(paths: list[str]) -> int:
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, timeout=3600, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
+        _clean(nb)
         nbformat.write(nb, path)
         size = path.stat().st_size
         print(f"{path}: {time.time() - start:.0f} s, {size / 1e6:.2f} MB", flush=True)
