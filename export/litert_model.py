@@ -152,69 +152,6 @@ def pin_pixel_ranges(flatbuffer: bytes) -> bytes:
     return bytes(fu.convert_object_to_bytearray(model))
 
 
-def typical_rsqrt_ranges(float_flatbuffer: bytes, samples) -> dict[str, float]:
-    """Per RSQRT output tensor of a float model: the mean over `samples` of each sample's
-    maximum (the typical range, not the single largest value ever seen).
-
-    Args:
-        float_flatbuffer: the float `.tflite` of the same graph as the int8 model.
-        samples: model inputs, one array (1, H, W, C) per sample.
-    """
-    from ai_edge_litert.interpreter import Interpreter
-
-    _, fu = _schema()
-    model = fu.read_model_from_bytearray(bytearray(float_flatbuffer))
-    sg = model.subgraphs[0]
-    wanted = {_name(sg.tensors[op.outputs[0]].name) for op in sg.operators
-              if fu.opcode_to_name(model, op.opcodeIndex) == "RSQRT"}
-    if not wanted:
-        return {}
-    it = Interpreter(model_content=float_flatbuffer, experimental_preserve_all_tensors=True)
-    it.allocate_tensors()
-    index = {d["name"]: d["index"] for d in it.get_tensor_details() if d["name"] in wanted}
-    maxima: dict[str, list[float]] = {name: [] for name in index}
-    for x in samples:
-        it.set_tensor(it.get_input_details()[0]["index"], x)
-        it.invoke()
-        for name, i in index.items():
-            maxima[name].append(float(np.max(it.get_tensor(i))))
-    return {name: float(np.mean(v)) for name, v in maxima.items()}
-
-
-def clip_rsqrt_ranges(flatbuffer: bytes, ranges: dict[str, float]) -> tuple[bytes, int]:
-    """Sets each named RSQRT output of an int8 model to [0, ranges[name]] where that is
-    narrower than its calibrated range. Returns (flatbuffer, tensors changed).
-
-    Why: the converter calibrates a tensor's range on the largest value any calibration
-    image produced. For `rsqrt(variance + eps)` of an instance-normalised feature map
-    that is one nearly constant channel of one image (the 2x2 maps deep in the U-Net
-    make those common): 1/sqrt(~1e-4) ~ 100, so the typical values (1-8) get 1-2 int8
-    steps and the normalised map is lost (19-23 dB for a 400-step facades generator).
-    The typical range keeps them resolved; the rare larger values saturate, on channels
-    whose deviations from their mean are tiny anyway. (LiteRT's ai-edge-quantizer
-    calibrates every tensor with a moving average of per-sample min/max for the same
-    reason, but cannot quantise LEAKY_RELU or DEPTH_TO_SPACE and leaves them float.)
-    """
-    schema, fu = _schema()
-    model = fu.read_model_from_bytearray(bytearray(flatbuffer))
-    sg = model.subgraphs[0]
-    changed = 0
-    for op in sg.operators:
-        if fu.opcode_to_name(model, op.opcodeIndex) != "RSQRT":
-            continue
-        tensor = sg.tensors[op.outputs[0]]
-        top = ranges.get(_name(tensor.name))
-        q = tensor.quantization
-        if top is None or q is None or q.scale is None or not len(q.scale):
-            continue
-        qmin = 0 if tensor.type == schema.TensorType.UINT8 else -128
-        current = float(q.scale[0]) * (qmin + 255 - float(q.zeroPoint[0]))
-        if top < current:
-            _set_range(tensor, 0.0, top)
-            changed += 1
-    return bytes(fu.convert_object_to_bytearray(model)), changed
-
-
 def write_metadata(flatbuffer: bytes, info: dict) -> bytes:
     """Adds (or replaces) the `pix2pix_tf` JSON metadata entry and sets the description."""
     schema, fu = _schema()

@@ -35,7 +35,7 @@ IO_TYPES = ("float", "int8", "uint8")
 
 def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32",
                   representative: np.ndarray | None = None, io: str = "uint8",
-                  config=None, rsqrt_ranges: str = "typical") -> Path:
+                  config=None) -> Path:
     """Converts the generator and writes `path` (a `.tflite` file).
 
     Every file carries a `pix2pix_tf` metadata entry (`export.litert_model.read_metadata`):
@@ -50,22 +50,13 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
             and out, the normalisation inside the integer graph with fixed ranges),
             "int8" or "float" (both in the generator's [-1, 1] units).
         config: the run's `Pix2PixConfig`, for the metadata (direction, colour space).
-        rsqrt_ranges: with int8, "typical" (default: the range of each rsqrt of the
-            image-statistics normalisation is the mean of the calibration images'
-            maxima, see `export.litert_model.clip_rsqrt_ranges`) or "calibrated" (the
-            converter's largest-value-seen range).
 
     Example:
         >>> export_tflite(generator, "g.tflite", "int8", calibration_images)
     """
     import tensorflow as tf
 
-    from export.litert_model import (
-        clip_rsqrt_ranges,
-        pin_pixel_ranges,
-        typical_rsqrt_ranges,
-        write_metadata,
-    )
+    from export.litert_model import pin_pixel_ranges, write_metadata
     from export.savedmodel import serving_module
 
     if quantization in ("int8", "int16x8") and (representative is None or len(representative) == 0):
@@ -105,14 +96,6 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
         elif quantization != "fp32":
             raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
         flatbuffer = converter.convert()
-        if quantization == "int8" and rsqrt_ranges == "typical":
-            # The same graph in float, to measure the typical rsqrt ranges (see
-            # export.litert_model.clip_rsqrt_ranges for why).
-            float_converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
-            ranges = typical_rsqrt_ranges(float_converter.convert(),
-                                          [representative[i:i + 1]
-                                           for i in range(len(representative))])
-            flatbuffer, _ = clip_rsqrt_ranges(flatbuffer, ranges)
     if pixels:
         flatbuffer = pin_pixel_ranges(flatbuffer)
     flatbuffer = write_metadata(flatbuffer, describe(generator, quantization,
