@@ -79,7 +79,7 @@ def _run(path_name: str, path: Path, x):
     """The artifact's outputs on `x` (float [-1, 1])."""
     import numpy as np
 
-    if "savedmodel" in path_name or "archive" in path_name:
+    if "saved" in path_name or "archive" in path_name:
         import tensorflow as tf
 
         loaded = tf.saved_model.load(str(path if path_name != "ours_savedmodel"

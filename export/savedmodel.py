@@ -17,12 +17,8 @@ from pathlib import Path
 
 
 def serving_module(generator, training: bool = False, batch: int | None = None):
-    """A `tf.Module` with the serving functions and the generator's variables.
-
-    `serve_float` ([-1, 1] in and out) and `serve_uint8` (uint8 pixels) are the
-    SavedModel's signatures; `serve_pixels` (float pixels 0-255 in and out) is what the
-    uint8 TFLite artifact is converted from.
-    """
+    """A `tf.Module` with the two serving functions and the generator's variables:
+    `serve_float` ([-1, 1] in and out) and `serve_uint8` (uint8 pixels)."""
     import tensorflow as tf
 
     _, h, w, c = generator.input_shape
@@ -41,15 +37,7 @@ def serving_module(generator, training: bool = False, batch: int | None = None):
         return {"output": tf.cast(tf.round(tf.clip_by_value((y + 1.0) * 127.5, 0, 255)),
                                   tf.uint8)}
 
-    @tf.function(input_signature=[tf.TensorSpec([batch, h, w, c], tf.float32, name="image")])
-    def serve_pixels(image):
-        # Float pixels in and out: converted to TFLite with uint8 input/output, the
-        # normalisation becomes part of the integer graph (export.litert_model).
-        y = generator(image / 127.5 - 1.0, training=training)
-        return {"output": (y + 1.0) * 127.5}
-
     module.serve_float, module.serve_uint8 = serve_float, serve_uint8
-    module.serve_pixels = serve_pixels
     return module
 
 

@@ -1,9 +1,10 @@
 """Generator -> TFLite / LiteRT flatbuffer: fp32, fp16 weights, full-integer int8.
 
-Converted from a SavedModel written by `export.savedmodel.serving_module` with a
-fixed batch of 1 (the shape phones run), which carries the variables properly (a
-TFLite converted from a bare concrete function of a Keras 3 model came out 60 KB
-and output NaN here).
+Converted with Keras' own LiteRT exporter (`model.export(format="litert")`, which goes
+ExportArchive -> SavedModel -> TFLiteConverter) from `serving_model`: a fixed batch of 1
+(the shape phones run), input `image`, output `output`. (A TFLite converted from a bare
+concrete function of a Keras 3 model came out 60 KB and output NaN; Keras 3.15's exporter
+gives the same file as the package's former tf.Module path: export/README.md.)
 
 Quantisations:
 - fp32: float weights and maths.
@@ -57,7 +58,6 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     import tensorflow as tf
 
     from export.litert_model import pin_pixel_ranges, write_metadata
-    from export.savedmodel import serving_module
 
     if quantization in ("int8", "int16x8") and (representative is None or len(representative) == 0):
         raise ValueError("int8 quantisation needs a representative dataset: it is empty.")
@@ -66,36 +66,42 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     pixels = quantization == "int8" and io == "uint8"
     if pixels:  # calibrate the pixel graph on the same images, as pixels
         representative = np.round((representative + 1.0) * 127.5).astype(np.float32)
-    with tempfile.TemporaryDirectory() as tmp:
-        module = serving_module(generator, batch=1)
-        tf.saved_model.save(module, tmp, signatures={
-            "serving_default": module.serve_pixels if pixels else module.serve_float})
-        converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
-        if quantization == "fp16":
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.target_spec.supported_types = [tf.float16]
-        elif quantization == "dynamic":
-            warnings.warn(DYNAMIC_WARNING, stacklevel=2)
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        elif quantization == "int8":
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = lambda: ([representative[i:i + 1]]
-                                                        for i in range(len(representative)))
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    builtins = [tf.lite.OpsSet.TFLITE_BUILTINS]  # never TF "Flex" ops: phones lack them
+    if quantization in ("int8", "int16x8"):
+        calibration = representative
+        options = {"optimizations": [tf.lite.Optimize.DEFAULT],
+                   "representative_dataset": lambda: ([calibration[i:i + 1]]
+                                                      for i in range(len(calibration)))}
+        if quantization == "int8":
             io_type = {"float": tf.float32, "int8": tf.int8, "uint8": tf.uint8}[io]
-            converter.inference_input_type = io_type
-            converter.inference_output_type = io_type
-        elif quantization == "int16x8":
+            options.update(target_spec={"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]},
+                           inference_input_type=io_type, inference_output_type=io_type)
+        else:
             # int16 activations, int8 weights (float input/output): for measurements;
             # see export/README.md for why it is not offered.
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = lambda: ([representative[i:i + 1]]
-                                                        for i in range(len(representative)))
-            converter.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-        elif quantization != "fp32":
-            raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
-        flatbuffer = converter.convert()
+            options["target_spec"] = {"supported_ops": [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]}
+    elif quantization == "fp16":
+        options = {"optimizations": [tf.lite.Optimize.DEFAULT],
+                   "target_spec": {"supported_types": [tf.float16], "supported_ops": builtins}}
+    elif quantization == "dynamic":
+        warnings.warn(DYNAMIC_WARNING, stacklevel=2)
+        options = {"optimizations": [tf.lite.Optimize.DEFAULT],
+                   "target_spec": {"supported_ops": builtins}}
+    elif quantization == "fp32":
+        options = {"target_spec": {"supported_ops": builtins}}
+    else:
+        raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        # Keras' own LiteRT exporter (ExportArchive -> SavedModel -> TFLiteConverter): the
+        # same artifact, size and parity as the package's former path (export/README.md).
+        out = os.path.join(tmp, "model.tflite")
+        model = serving_model(generator, pixels)
+        # A static batch of 1 (Keras would export a dynamic one): what phones, GPU
+        # delegates and LiteRT.js expect.
+        spec = tf.TensorSpec(model.inputs[0].shape, tf.float32, name="image")
+        model.export(out, format="litert", verbose=False, input_signature=[spec], **options)
+        flatbuffer = Path(out).read_bytes()
     if pixels:
         flatbuffer = pin_pixel_ranges(flatbuffer)
     flatbuffer = write_metadata(flatbuffer, describe(generator, quantization,
@@ -104,6 +110,25 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     path = Path(path)
     path.write_bytes(flatbuffer)
     return path
+
+
+def serving_model(generator, pixels: bool = False):
+    """The generator as the `.tflite` serves it: batch 1, input `image`, output `output`.
+
+    With `pixels`, float pixels 0-255 in and out (`p / 127.5 - 1` before the generator,
+    `(y + 1) * 127.5` after): converted with uint8 input/output, the normalisation
+    becomes part of the integer graph (see `export.litert_model.pin_pixel_ranges`).
+    """
+    import keras
+
+    _, h, w, c = generator.input_shape
+    image = keras.Input((h, w, c), batch_size=1, name="image")
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="from_pixels")(image) \
+        if pixels else image
+    y = generator(x, training=False)
+    if pixels:
+        y = keras.layers.Rescaling(127.5, offset=127.5, name="to_pixels")(y)
+    return keras.Model(image, {"output": y}, name="serving")
 
 
 def describe(generator, quantization: str, io: str, config=None) -> dict:

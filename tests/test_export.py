@@ -251,6 +251,8 @@ def test_uint8_tflite_takes_and_returns_pixels_exactly(run_dir, exported):
     runner = TFLiteRunner(out / "generator_int8.tflite", 2)
     for detail in (runner.inp, runner.out):
         assert detail["dtype"] == np.uint8 and detail["quantization"] == (1.0, 0)
+        # A static batch of 1: LiteRT.js and GPU delegates refuse a dynamic one.
+        assert list(detail["shape_signature"]) == [1, 32, 32, 3]
     signature = runner.interpreter.get_signature_list()
     assert signature == {"serving_default": {"inputs": ["image"], "outputs": ["output"]}}
     pixels = _real_pixels(run_dir)
