@@ -5,23 +5,25 @@ converted in its own process (peak RSS read with os.wait4), then scored against 
 Keras generator on 16 held-out images that no candidate calibrated on (PSNR in [-1, 1]
 units, as the export's bar), sized, and timed on 2 threads (XNNPACK).
 
-Candidates (calibration images are real training inputs, never the 16 scored ones):
-- `int8_first32`: the converter's full int8 on the first 32 images in sorted order (the
-  export's recipe before this study), uint8 pixel I/O.
-- `int8_random32`: the same converter on 32 images drawn at random (seeded): the
-  export's recipe after this study.
-- `int8_shuffled128`: the same converter on 128 images drawn at random (seeded).
-(Tried and removed after measuring no effect: giving each rsqrt of the instance
-normalisation the mean of the calibration images' maxima as its range — 35.74 → 35.75 dB
-and 19.39 → 19.39 dB; commit dc55c16 has that code.)
-- `int16x8`: the converter's 16x8 mode (int16 activations, int8 weights), 128 images.
-- `aeq_a8w8`: LiteRT's own quantizer (ai-edge-quantizer, static int8) from the fp32
-  `.tflite`, 128 images.
-- `aeq_selective`: the same with the `--worst K` layers (largest per-layer error in the
-  quantizer's validation) at int16 activations.
+Candidates (calibration images are real training inputs, never the 16 scored ones; all
+with uint8 pixel input/output):
+- `int8_first32`: the TFLite converter's full int8 on the first 32 images in sorted
+  order (the export's recipe before this study);
+- `int8_random32`: the same converter on 32 images drawn at random (seeded);
+- `int8_shuffled128`: the same converter on 128 random images;
+- `aeq_int8`: the export's recipe after this study (`export/int8.py`): LiteRT's own
+  quantizer (ai-edge-quantizer, static int8), 32 random images, on the graph written
+  with ops it quantises (LeakyReLU as maximum, transposed convolutions native), so every
+  op is integer.
 
-    python -m experiments.int8 --models runs/int8/facades400,runs/int8/facades2000 \\
-        --data ../shared/data/facades/train [--candidates ...] [--out runs/int8/study]
+Measured earlier and dropped (numbers in `experiments/results/int8.md`): the
+converter's 16x8 mode (refused: DEPTH_TO_SPACE has no 16x8 kernel), ai-edge-quantizer
+on the phase-form graph (LEAKY_RELU and DEPTH_TO_SPACE left float, so not full integer),
+its selective int16 recipe for the worst layers (no gain), and a typical-range pass on
+the normalisation's rsqrt (no effect; commit dc55c16).
+
+    python -m experiments.int8 --models runs/int8/facades400,runs/int8/facades2000,\\
+        runs/int8/mobile/paper,runs/int8/facades400_AtoB --data ../shared/data/facades/train
 
 Writes `experiments/results/int8.md` (+ .json).
 """
@@ -40,8 +42,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-CANDIDATES = ("int8_first32", "int8_random32", "int8_shuffled128", "int16x8", "aeq_a8w8",
-              "aeq_selective")
+CANDIDATES = ("int8_first32", "int8_random32", "int8_shuffled128", "aeq_int8")
 VERIFY = 16
 
 
@@ -67,7 +68,7 @@ def split(n: int, seed: int = 0):
     return np.sort(order[:VERIFY]), order[VERIFY:]
 
 
-def convert(candidate: str, model: str, calibration: str, out: str, worst: int) -> None:
+def convert(candidate: str, model: str, calibration: str, out: str) -> None:
     """One candidate's conversion (run in a child process)."""
     import numpy as np
 
@@ -76,17 +77,8 @@ def convert(candidate: str, model: str, calibration: str, out: str, worst: int) 
 
     generator, config = load(model)
     calib = np.load(calibration)
-    if candidate.startswith("int8_"):
-        export_tflite(generator, out, "int8", calib, "uint8", config)
-    elif candidate == "int16x8":
-        export_tflite(generator, out, "int16x8", calib, "float", config)
-    else:
-        from export.tflite import quantize_with_aeq
-
-        fp32 = out + ".fp32.tflite"
-        export_tflite(generator, fp32, "fp32", None, "float", config)
-        quantize_with_aeq(fp32, out, calib, worst=worst if candidate == "aeq_selective" else 0)
-        os.remove(fp32)
+    recipe = "int8" if candidate == "aeq_int8" else "converter_int8"
+    export_tflite(generator, out, recipe, calib, "uint8", config)
 
 
 def main() -> None:
@@ -96,7 +88,6 @@ def main() -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--candidates", default=",".join(CANDIDATES))
     p.add_argument("--out", default="runs/int8/study")
-    p.add_argument("--worst", type=int, default=4)
     p.add_argument("--results", default="experiments/results/int8")
     p.add_argument("--child", nargs=4, metavar=("CANDIDATE", "MODEL", "CALIB", "OUT"),
                    help=argparse.SUPPRESS)
@@ -105,7 +96,7 @@ def main() -> None:
                         "and write them together to --results")
     args = p.parse_args()
     if args.child:
-        convert(*args.child, worst=args.worst)
+        convert(*args.child)
         return
     if args.retime:
         return retime(args)
@@ -126,14 +117,15 @@ def main() -> None:
         for candidate in args.candidates.split(","):
             take = (np.setdiff1d(np.arange(len(images)), verify_idx)[:32]
                     if candidate == "int8_first32" else
-                    calib_order[:32] if candidate == "int8_random32" else calib_order[:128])
+                    calib_order[:32] if candidate in ("int8_random32", "aeq_int8")
+                    else calib_order[:128])
             calib = out / f"{name}_{candidate}_calib.npy"
             np.save(calib, images[take])
             path = out / f"{name}_{candidate}.tflite"
             start = time.time()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "experiments.int8", "--models", model, "--data",
-                 args.data, "--worst", str(args.worst), "--child", candidate, model,
+                 args.data, "--child", candidate, model,
                  str(calib), str(path)], stderr=subprocess.PIPE, text=True)
             _, status, usage = os.wait4(proc.pid, 0)
             err = proc.stderr.read()

@@ -9,7 +9,9 @@ gives the same file as the package's former tf.Module path: export/README.md.)
 Quantisations:
 - fp32: float weights and maths.
 - fp16: float16 weights (half the size), float maths.
-- int8: full-integer with a representative dataset; input/output int8, uint8 or float.
+- int8: full-integer (every op integer) with LiteRT's own quantizer, calibrated on a
+  representative dataset; input/output uint8 pixels (default), int8 or float
+  (export/int8.py: why not the converter's int8).
 - dynamic: int8 weights; activations quantised per inference by the runtime. With
   LiteRT 2.3's XNNPACK (dynamically quantised int8 kernels) the trained 256x256 paper
   generator ran at 20.6 ms per image on 2 threads with 49.9 dB parity here, where
@@ -19,8 +21,8 @@ Quantisations:
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -57,30 +59,20 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     """
     import tensorflow as tf
 
+    from export.int8 import integer_friendly, quantize_int8
     from export.litert_model import pin_pixel_ranges, write_metadata
 
-    if quantization in ("int8", "int16x8") and (representative is None or len(representative) == 0):
+    quantized = quantization in ("int8", "converter_int8")
+    if quantized and (representative is None or len(representative) == 0):
         raise ValueError("int8 quantisation needs a representative dataset: it is empty.")
     if io not in IO_TYPES:
         raise ValueError(f"`io` must be one of {IO_TYPES}. Received: io={io!r}")
-    pixels = quantization == "int8" and io == "uint8"
+    pixels = quantization in ("int8", "converter_int8") and io == "uint8"
     if pixels:  # calibrate the pixel graph on the same images, as pixels
         representative = np.round((representative + 1.0) * 127.5).astype(np.float32)
     builtins = [tf.lite.OpsSet.TFLITE_BUILTINS]  # never TF "Flex" ops: phones lack them
-    if quantization in ("int8", "int16x8"):
-        calibration = representative
-        options = {"optimizations": [tf.lite.Optimize.DEFAULT],
-                   "representative_dataset": lambda: ([calibration[i:i + 1]]
-                                                      for i in range(len(calibration)))}
-        if quantization == "int8":
-            io_type = {"float": tf.float32, "int8": tf.int8, "uint8": tf.uint8}[io]
-            options.update(target_spec={"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]},
-                           inference_input_type=io_type, inference_output_type=io_type)
-        else:
-            # int16 activations, int8 weights (float input/output): for measurements;
-            # see export/README.md for why it is not offered.
-            options["target_spec"] = {"supported_ops": [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]}
+    if quantization in ("fp32", "int8", "converter_int8"):
+        options = {"target_spec": {"supported_ops": builtins}}
     elif quantization == "fp16":
         options = {"optimizations": [tf.lite.Optimize.DEFAULT],
                    "target_spec": {"supported_types": [tf.float16], "supported_ops": builtins}}
@@ -88,11 +80,21 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
         warnings.warn(DYNAMIC_WARNING, stacklevel=2)
         options = {"optimizations": [tf.lite.Optimize.DEFAULT],
                    "target_spec": {"supported_ops": builtins}}
-    elif quantization == "fp32":
-        options = {"target_spec": {"supported_ops": builtins}}
     else:
         raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
-    with tempfile.TemporaryDirectory() as tmp:
+    if quantization == "converter_int8":
+        # The TFLite converter's own full int8 (what `int8` was before experiments.int8):
+        # kept for the study only.
+        calibration = representative
+        io_type = {"float": tf.float32, "int8": tf.int8, "uint8": tf.uint8}[io]
+        options = {"optimizations": [tf.lite.Optimize.DEFAULT],
+                   "representative_dataset": lambda: ([calibration[i:i + 1]]
+                                                      for i in range(len(calibration))),
+                   "target_spec": {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]},
+                   "inference_input_type": io_type, "inference_output_type": io_type}
+    integer = quantization == "int8"
+    with tempfile.TemporaryDirectory() as tmp, (
+            integer_friendly(generator) if integer else contextlib.nullcontext()):
         # Keras' own LiteRT exporter (ExportArchive -> SavedModel -> TFLiteConverter): the
         # same artifact, size and parity as the package's former path (export/README.md).
         out = os.path.join(tmp, "model.tflite")
@@ -102,11 +104,12 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
         spec = tf.TensorSpec(model.inputs[0].shape, tf.float32, name="image")
         model.export(out, format="litert", verbose=False, input_signature=[spec], **options)
         flatbuffer = Path(out).read_bytes()
+    if integer:  # LiteRT's quantizer on the float model (export/int8.py says why)
+        flatbuffer = quantize_int8(flatbuffer, representative, io)
     if pixels:
         flatbuffer = pin_pixel_ranges(flatbuffer)
     flatbuffer = write_metadata(flatbuffer, describe(generator, quantization,
-                                                     io if quantization == "int8" else "float",
-                                                     config))
+                                                     io if quantized else "float", config))
     path = Path(path)
     path.write_bytes(flatbuffer)
     return path
@@ -161,58 +164,6 @@ def describe(generator, quantization: str, io: str, config=None) -> dict:
                         f"{what_out}{f' ({direction})' if direction else ''}, {quantization}, "
                         f"{ranges['dtype']} {ranges['range'][0]}..{ranges['range'][1]}"),
     }
-
-
-def quantize_with_aeq(fp32_path: str | os.PathLike, out: str | os.PathLike,
-                      representative: np.ndarray, worst: int = 0) -> Path:
-    """Static int8 of a float `.tflite` with LiteRT's own quantizer (ai-edge-quantizer).
-
-    With `worst > 0`, the `worst` ops whose outputs lose the most signal-to-noise ratio
-    relative to their inputs (the quantizer's own per-tensor validation on the
-    representative images) are kept at int16 activations: a selective recipe.
-    Used by `experiments.int8`; `ai-edge-quantizer` is an optional install.
-    """
-    from ai_edge_quantizer import quantizer, recipe
-    from ai_edge_quantizer.utils.validation_utils import ValidationErrorMetric
-
-    data = {"serving_default": [{"image": representative[i:i + 1]}
-                                for i in range(len(representative))]}
-    q = quantizer.Quantizer(str(fp32_path))
-    q.load_quantization_recipe(recipe.static_wi8_ai8())
-    calibration = q.calibrate(data, num_threads=2)
-    if worst:
-        q.quantize(calibration, enable_progress_report=False)
-        snr = q.validate({"serving_default": data["serving_default"][:4]},
-                         [ValidationErrorMetric.SNR], num_threads=2)
-        tensors = snr.get_signature_comparison_result("serving_default").intermediate_tensors
-        loss = _snr_loss(fp32_path, {k: v["snr"] for k, v in tensors.items()})
-        for name in sorted(loss, key=loss.get, reverse=True)[:worst]:
-            q.add_static_config(regex=re.escape(name), operation_name="*",
-                                activation_num_bits=16, weight_num_bits=8)
-    result = q.quantize(calibration, enable_progress_report=False)
-    path = Path(out)
-    path.write_bytes(result.quantized_model)
-    return path
-
-
-def _snr_loss(fp32_path, snr: dict[str, float]) -> dict[str, float]:
-    """Per op output tensor: SNR of its (worst) input minus SNR of its output (dB)."""
-    from ai_edge_litert.tools import flatbuffer_utils
-
-    model = flatbuffer_utils.read_model(str(fp32_path))
-    sg = model.subgraphs[0]
-
-    def name(i):
-        n = sg.tensors[i].name
-        return n.decode() if isinstance(n, bytes) else n
-
-    loss = {}
-    for op in sg.operators:
-        out = name(op.outputs[0])
-        ins = [snr[name(i)] for i in op.inputs if i >= 0 and name(i) in snr]
-        if out in snr and ins:
-            loss[out] = min(ins) - snr[out]
-    return loss
 
 
 class TFLiteRunner:

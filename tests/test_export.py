@@ -390,3 +390,31 @@ def test_serve_refuses_a_folder_without_models(tmp_path, capsys):
     assert "no .tflite file" in capsys.readouterr().err
     assert export_main(["serve", "--model", str(tmp_path / "missing")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_int8_is_integer_throughout(exported, run_dir):
+    """Full-integer int8: every op computes in (u)int8 — no float op left for a phone's
+    NPU or an integer-only runtime to fall back on — and the generator the graph was
+    traced from is left as it was."""
+    from ai_edge_litert.tools import flatbuffer_utils as fu
+
+    from export.common import load
+    from export.int8 import integer_friendly
+    from pix2pix_tf.layers import Conv2DTranspose
+
+    out, _ = exported
+    model = fu.read_model(str(out / "generator_int8.tflite"))
+    sg = model.subgraphs[0]
+    kinds = {fu.type_to_name(sg.tensors[op.outputs[0]].type) for op in sg.operators}
+    assert kinds <= {"INT8", "UINT8"}, kinds
+    names = {fu.opcode_to_name(model, op.opcodeIndex) for op in sg.operators}
+    assert "LEAKY_RELU" not in names and "DEQUANTIZE" not in names
+    generator, _ = load(run_dir)
+    before = [(type(la).__name__, getattr(la, "phase_inference", None))
+              for la in generator._flatten_layers(include_self=False, recursive=True)]
+    with integer_friendly(generator):
+        assert not any(la.phase_inference for la in generator.layers
+                       if isinstance(la, Conv2DTranspose))
+    after = [(type(la).__name__, getattr(la, "phase_inference", None))
+             for la in generator._flatten_layers(include_self=False, recursive=True)]
+    assert after == before

@@ -1,0 +1,159 @@
+"""Full-integer int8 of the generator, with LiteRT's own quantizer (ai-edge-quantizer).
+
+Why not the TFLite converter's int8: on the generators measured here it reached 19-36 dB
+against Keras depending on the trained weights (`experiments/results/int8.md`): it
+calibrates each tensor on the largest value any calibration image produced. LiteRT's
+quantizer (which LiteRT's documentation now recommends over converter-time
+quantization) averages per-image ranges, and gave 43-45 dB on the same generators. It
+cannot quantise LEAKY_RELU or DEPTH_TO_SPACE (it leaves them float), so the graph it
+gets is written with ops it can: LeakyReLU as `maximum(x, 0.2 x)` and the transposed
+convolutions as TRANSPOSE_CONV instead of their phase form — the same function to float
+rounding. Every op of the result is then integer; the input and output get the type
+asked for (uint8 pixels by default: `add_io_casts`, then
+`export.litert_model.pin_pixel_ranges`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import numpy as np
+
+
+def _leaky_as_maximum():
+    import keras
+
+    class MaximumLeakyReLU(keras.layers.LeakyReLU):
+        """LeakyReLU computed as maximum(x, slope * x): MAXIMUM and MUL ops, which the
+        integer quantizer handles (equal for 0 < slope < 1)."""
+
+        def call(self, inputs):
+            return keras.ops.maximum(inputs, inputs * self.negative_slope)
+
+    return MaximumLeakyReLU
+
+
+@contextlib.contextmanager
+def integer_friendly(generator):
+    """Within the block, `generator` traces to ops the integer quantizer supports (see
+    the module docstring); its weights and outputs are unchanged, and so is the model
+    after the block."""
+    import keras
+
+    from pix2pix_tf.layers import Conv2DTranspose
+
+    maximum_leaky = _leaky_as_maximum()
+    changed = []
+    for layer in generator._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, Conv2DTranspose) and layer.phase_inference:
+            layer.phase_inference = False
+            changed.append((layer, "phase"))
+        elif type(layer) is keras.layers.LeakyReLU:
+            layer.__class__ = maximum_leaky
+            changed.append((layer, "leaky"))
+    try:
+        yield generator
+    finally:
+        for layer, what in changed:
+            if what == "phase":
+                layer.phase_inference = True
+            else:
+                layer.__class__ = keras.layers.LeakyReLU
+
+
+def quantize_int8(float_flatbuffer: bytes, calibration: np.ndarray, io: str = "uint8") -> bytes:
+    """Static int8 (int8 weights per channel, int8 activations) of a float `.tflite`.
+
+    Args:
+        float_flatbuffer: the float model (one signature, input `image`).
+        calibration: model inputs (N, H, W, C), one image per calibration step.
+        io: type of the model's input and output: "uint8", "int8" or "float".
+
+    Returns:
+        The integer model.
+    """
+    import tempfile
+
+    from ai_edge_quantizer import quantizer, recipe
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "float.tflite")
+        with open(path, "wb") as f:
+            f.write(float_flatbuffer)
+        q = quantizer.Quantizer(path)
+        q.load_quantization_recipe(recipe.static_wi8_ai8())
+        data = {"serving_default": [{"image": calibration[i:i + 1]}
+                                    for i in range(len(calibration))]}
+        stats = q.calibrate(data, num_threads=os.cpu_count() or 1)
+        flatbuffer = bytes(q.quantize(stats, enable_progress_report=False).quantized_model)
+    if io != "int8":
+        flatbuffer = add_io_casts(flatbuffer, io)
+    return flatbuffer
+
+
+def add_io_casts(flatbuffer: bytes, io: str) -> bytes:
+    """Gives an int8-in/int8-out model a uint8 or float input and output.
+
+    A QUANTIZE op (uint8 -> int8, or float -> int8) is put before the first op and a
+    QUANTIZE (int8 -> uint8) or DEQUANTIZE (int8 -> float) after the last; the uint8
+    tensors represent the same real values as the int8 ones (zero point + 128).
+    """
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.tools import flatbuffer_utils as fu
+
+    if io not in ("uint8", "float"):
+        raise ValueError(f"`io` must be 'uint8' or 'float'. Received: io={io!r}")
+    model = fu.read_model_from_bytearray(bytearray(flatbuffer))
+    sg = model.subgraphs[0]
+    kind = schema.TensorType.UINT8 if io == "uint8" else schema.TensorType.FLOAT32
+
+    def opcode(builtin: int) -> int:
+        for i, code in enumerate(model.operatorCodes):
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin:
+                return i
+        code = schema.OperatorCodeT()
+        code.builtinCode = code.deprecatedBuiltinCode = builtin
+        code.version = 1
+        model.operatorCodes.append(code)
+        return len(model.operatorCodes) - 1
+
+    def twin(index: int, suffix: str) -> int:
+        old = sg.tensors[index]
+        if old.type != schema.TensorType.INT8:
+            raise ValueError("add_io_casts expects int8 model input and output. Received: "
+                             f"{fu.type_to_name(old.type)} tensor {index}")
+        new = schema.TensorT()
+        new.shape, new.shapeSignature = list(old.shape), (
+            list(old.shapeSignature) if old.shapeSignature is not None else None)
+        new.type, new.buffer = kind, 0
+        name = old.name.decode() if isinstance(old.name, bytes) else old.name
+        new.name = f"{name}_{suffix}"
+        if io == "uint8":
+            q = schema.QuantizationParametersT()
+            q.scale = np.array(old.quantization.scale, np.float32)
+            q.zeroPoint = np.array(old.quantization.zeroPoint, np.int64) + 128
+            new.quantization = q
+        sg.tensors.append(new)
+        return len(sg.tensors) - 1
+
+    def op(code: int, inputs: list[int], outputs: list[int]):
+        o = schema.OperatorT()
+        o.opcodeIndex, o.inputs, o.outputs = code, inputs, outputs
+        return o
+
+    (inp,), (out,) = sg.inputs, sg.outputs
+    new_in, new_out = twin(inp, io), twin(out, io)
+    quantize = opcode(schema.BuiltinOperator.QUANTIZE)
+    out_code = quantize if io == "uint8" else opcode(schema.BuiltinOperator.DEQUANTIZE)
+    sg.operators = ([op(quantize, [new_in], [inp])] + list(sg.operators)
+                    + [op(out_code, [out], [new_out])])
+    sg.inputs, sg.outputs = [new_in], [new_out]
+    for signature in model.signatureDefs or []:
+        for t in signature.inputs:
+            if t.tensorIndex == inp:
+                t.tensorIndex = new_in
+        for t in signature.outputs:
+            if t.tensorIndex == out:
+                t.tensorIndex = new_out
+    return bytes(fu.convert_object_to_bytearray(model))
