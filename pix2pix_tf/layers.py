@@ -91,6 +91,9 @@ class Conv2DTranspose(layers.Conv2DTranspose):
     _TAPS = {0: [3, 1], 1: [2, 0]}
     _PADS = {0: [1, 0], 1: [0, 1]}
     PHASE_DTYPES = ("float32",)  # compute dtypes that use the phase form at inference
+    # How the four phases are interleaved: "depth_to_space" (one op) or "transpose"
+    # (reshape-transpose-reshape; set per layer by export.int8.integer_friendly).
+    interleave = "depth_to_space"
 
     def __init__(self, filters: int, kernel_size=4, strides=2, padding: str = "same",
                  phase_inference: bool = True, **kwargs):
@@ -115,7 +118,17 @@ class Conv2DTranspose(layers.Conv2DTranspose):
                 k = tf.gather(tf.gather(kernel, self._TAPS[a], axis=0), self._TAPS[b], axis=1)
                 x = tf.pad(inputs, [[0, 0], self._PADS[a], self._PADS[b], [0, 0]])
                 phases.append(tf.nn.conv2d(x, k, 1, "VALID"))
-        y = tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
+        y = tf.concat(phases, axis=-1)
+        if self.interleave == "transpose":
+            # The same interleave as reshape-transpose-reshape: ops that integer
+            # quantizers without a DEPTH_TO_SPACE kernel handle (export/int8.py).
+            n, h, w = tf.shape(y)[0], tf.shape(y)[1], tf.shape(y)[2]
+            c = y.shape[-1] // 4
+            y = tf.reshape(y, [n, h, w, 2, 2, c])
+            y = tf.transpose(y, [0, 1, 3, 2, 4, 5])
+            y = tf.reshape(y, [n, 2 * h, 2 * w, c])
+        else:
+            y = tf.nn.depth_to_space(y, 2)
         if self.use_bias:
             y = y + tf.cast(self.bias, self.compute_dtype)
         return self.activation(y)

@@ -410,11 +410,14 @@ def test_int8_is_integer_throughout(exported, run_dir):
     names = {fu.opcode_to_name(model, op.opcodeIndex) for op in sg.operators}
     assert "LEAKY_RELU" not in names and "DEQUANTIZE" not in names
     generator, _ = load(run_dir)
-    before = [(type(la).__name__, getattr(la, "phase_inference", None))
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    before = [(type(la).__name__, getattr(la, "interleave", None))
               for la in generator._flatten_layers(include_self=False, recursive=True)]
+    reference = np.asarray(generator(x, training=False))
     with integer_friendly(generator):
-        assert not any(la.phase_inference for la in generator.layers
-                       if isinstance(la, Conv2DTranspose))
-    after = [(type(la).__name__, getattr(la, "phase_inference", None))
+        assert all(la.interleave == "transpose" for la in generator.layers
+                   if isinstance(la, Conv2DTranspose))
+        np.testing.assert_allclose(generator(x, training=False), reference, atol=1e-6)
+    after = [(type(la).__name__, getattr(la, "interleave", None))
              for la in generator._flatten_layers(include_self=False, recursive=True)]
     assert after == before
