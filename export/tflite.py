@@ -14,9 +14,11 @@ Quantisations:
   (export/int8.py: why not the converter's int8).
 - dynamic: int8 weights; activations quantised per inference by the runtime. With
   LiteRT 2.3's XNNPACK (dynamically quantised int8 kernels) the trained 256x256 paper
-  generator ran at 20.6 ms per image on 2 threads with 49.9 dB parity here, where
-  full int8 gave 25 dB; runtimes without those kernels fall back to hybrid ones (13 s
-  per image was reported on an older stack). Offered with that warning.
+  generator ran at 20.6 ms per image on 2 threads with 49.9 dB parity here (an earlier
+  session, BatchNorm moving statistics); runtimes without those kernels fall back to
+  hybrid ones (13 s per image was reported on an older stack). Offered with that warning.
+- converter_int8: the TFLite converter's own full int8 (the export's int8 until the study
+  in experiments/results/int8.md); for that study only.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     Args:
         generator: the Keras generator.
         path: output file.
-        quantization: "fp32", "fp16", "int8" or "dynamic".
+        quantization: "fp32", "fp16", "int8" or "dynamic" ("converter_int8": the
+            study's former recipe).
         representative: float inputs in [-1, 1], (N, H, W, C); required for int8.
         io: with int8, the input/output type: "uint8" (the default: RGB pixels 0-255 in
             and out, the normalisation inside the integer graph with fixed ranges),
@@ -67,7 +70,7 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
         raise ValueError("int8 quantisation needs a representative dataset: it is empty.")
     if io not in IO_TYPES:
         raise ValueError(f"`io` must be one of {IO_TYPES}. Received: io={io!r}")
-    pixels = quantization in ("int8", "converter_int8") and io == "uint8"
+    pixels = quantized and io == "uint8"
     if pixels:  # calibrate the pixel graph on the same images, as pixels
         representative = np.round((representative + 1.0) * 127.5).astype(np.float32)
     builtins = [tf.lite.OpsSet.TFLITE_BUILTINS]  # never TF "Flex" ops: phones lack them
