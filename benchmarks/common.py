@@ -49,3 +49,10 @@ def table(rows: list[dict], columns: list[str]) -> str:
             cells.append(f"{v:.3g}" if isinstance(v, float) else str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def print_table(info: dict, rows: list[dict], columns: list[str], note: str = "") -> None:
+    """Prints the machine line (date, CPU, cores, load; `note` appended) and the table."""
+    print(f"\n{info['date']}, {info['cpu']}, {info['cores']} cores, "
+          f"load {info['load_1min']:.2f}{note}")
+    print(table(rows, columns))

@@ -26,7 +26,7 @@ def main() -> None:
     import numpy as np
     import tensorflow as tf
 
-    from benchmarks.common import emit, machine, table
+    from benchmarks.common import emit, machine, print_table
     from benchmarks.export_full import export_full
     from export.common import median_latency_ms
     from pix2pix_tf import load_generator
@@ -49,8 +49,7 @@ def main() -> None:
                          "size_mb": (e.get("size_bytes") or 0) / 1e6})
     for r in rows:
         emit({"benchmark": "inference", **r})
-    print(f"\n{info['date']}, {info['cpu']}, {info['cores']} cores, load {info['load_1min']:.2f}")
-    print(table(rows, ["artifact", "quantization", "threads", "latency_ms", "size_mb"]))
+    print_table(info, rows, ["artifact", "quantization", "threads", "latency_ms", "size_mb"])
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def main() -> None:
     p.add_argument("--out", default=None)
     args = p.parse_args()
 
-    from benchmarks.common import emit, machine, table
+    from benchmarks.common import emit, machine, print_table
     from export import ExportError, run_export
     from pix2pix_tf import Pix2Pix, Pix2PixConfig, load_generator, train
     from pix2pix_tf.data import make_dataset, resolve_data
@@ -72,10 +72,8 @@ def main() -> None:
         emit({"benchmark": "mobile", "steps": args.steps, **row})
         rows.append(row)
     info = machine()
-    print(f"\n{info['date']}, {info['cpu']}, {info['cores']} cores, load {info['load_1min']:.2f};"
-          f" {args.steps} steps each on {train_src.description}, scored on {len(eval_src)} "
-          "held-out pairs")
-    print(table(rows, list(rows[0])))
+    print_table(info, rows, list(rows[0]), f"; {args.steps} steps each on "
+                f"{train_src.description}, scored on {len(eval_src)} held-out pairs")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def main() -> None:
     import keras
     import tensorflow as tf
 
-    from benchmarks.common import emit, machine, table
+    from benchmarks.common import emit, machine, print_table
     from pix2pix_tf import Pix2PixConfig
     from pix2pix_tf.generator import build_generator
     from pix2pix_tf.optimizers import Adam
@@ -74,8 +74,7 @@ def main() -> None:
             for name, ts in times.items()]
     for r in rows:
         emit({"benchmark": "optimizer", **r})
-    print(f"\n{info['date']}, {info['cpu']}, {info['cores']} cores, load {info['load_1min']:.2f}")
-    print(table(rows, ["optimizer", "size", "params_M", "ms_per_update", "max_weight_diff"]))
+    print_table(info, rows, ["optimizer", "size", "params_M", "ms_per_update", "max_weight_diff"])
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def main() -> None:
                    help="train step time per batch to compare with")
     args = p.parse_args()
 
-    from benchmarks.common import emit, machine, table
+    from benchmarks.common import emit, machine, print_table
     from pix2pix_tf import Pix2PixConfig
     from pix2pix_tf.data import make_dataset, resolve_data
 
@@ -48,8 +48,7 @@ def main() -> None:
            "ratio": rate / train_rate}
     info = machine()
     emit({"benchmark": "pipeline", **info, **row})
-    print(f"\n{info['date']}, {info['cpu']}, {info['cores']} cores, load {info['load_1min']:.2f}")
-    print(table([row], list(row)))
+    print_table(info, [row], list(row))
 
 
 if __name__ == "__main__":

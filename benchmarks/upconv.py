@@ -61,7 +61,7 @@ def main() -> None:
     import numpy as np
     import tensorflow as tf
 
-    from benchmarks.common import emit, machine, table
+    from benchmarks.common import emit, machine, print_table
     from pix2pix_tf import Pix2PixConfig
 
     info = machine()
@@ -95,9 +95,8 @@ def main() -> None:
                              "ms_per_image": value, "max_abs_diff": diff})
     for r in rows:
         emit({"benchmark": "upconv", "size": args.size, **r})
-    print(f"\n{info['date']}, {info['cpu']}, {info['cores']} cores, load "
-          f"{info['load_1min']:.2f}; generator {args.size}x{args.size}, batch 1")
-    print(table(rows, ["runtime", "form", "ms_per_image", "max_abs_diff"]))
+    print_table(info, rows, ["runtime", "form", "ms_per_image", "max_abs_diff"],
+                f"; generator {args.size}x{args.size}, batch 1")
 
 
 if __name__ == "__main__":

@@ -48,8 +48,6 @@ VERIFY = 16
 
 def _images(model: str, data: str):
     """All the model's inputs from `data` (no jitter), float [-1, 1]."""
-    import numpy as np
-
     from export.common import load
     from pix2pix_tf.data import make_dataset, resolve_data
 
@@ -62,16 +60,12 @@ def _images(model: str, data: str):
 
 def split(n: int, seed: int = 0):
     """(verify indices, shuffled calibration order) — disjoint."""
-    import numpy as np
-
     order = np.random.default_rng(seed).permutation(n)
     return np.sort(order[:VERIFY]), order[VERIFY:]
 
 
 def convert(candidate: str, model: str, calibration: str, out: str) -> None:
     """One candidate's conversion (run in a child process)."""
-    import numpy as np
-
     from export.common import load
     from export.tflite import export_tflite
 

@@ -103,6 +103,8 @@ def add_io_casts(flatbuffer: bytes, io: str) -> bytes:
     from ai_edge_litert import schema_py_generated as schema
     from ai_edge_litert.tools import flatbuffer_utils as fu
 
+    from export.litert_model import tensor_name
+
     if io not in ("uint8", "float"):
         raise ValueError(f"`io` must be 'uint8' or 'float'. Received: io={io!r}")
     model = fu.read_model_from_bytearray(bytearray(flatbuffer))
@@ -128,8 +130,7 @@ def add_io_casts(flatbuffer: bytes, io: str) -> bytes:
         new.shape, new.shapeSignature = list(old.shape), (
             list(old.shapeSignature) if old.shapeSignature is not None else None)
         new.type, new.buffer = kind, 0
-        name = old.name.decode() if isinstance(old.name, bytes) else old.name
-        new.name = f"{name}_{suffix}"
+        new.name = f"{tensor_name(old.name)}_{suffix}"
         if io == "uint8":
             q = schema.QuantizationParametersT()
             q.scale = np.array(old.quantization.scale, np.float32)

@@ -157,7 +157,7 @@ def write_metadata(flatbuffer: bytes, info: dict) -> bytes:
     schema, fu = _schema()
     model = fu.read_model_from_bytearray(bytearray(flatbuffer))
     model.metadata = [m for m in (model.metadata or [])
-                      if _name(m.name) != METADATA_NAME]
+                      if tensor_name(m.name) != METADATA_NAME]
     buffer = schema.BufferT()
     buffer.data = np.frombuffer(json.dumps(info, sort_keys=True).encode(), np.uint8)
     model.buffers.append(buffer)
@@ -173,11 +173,12 @@ def read_metadata(path: str | os.PathLike) -> dict | None:
     _, fu = _schema()
     model = fu.read_model_from_bytearray(bytearray(Path(path).read_bytes()))
     for m in model.metadata or []:
-        if _name(m.name) == METADATA_NAME:
+        if tensor_name(m.name) == METADATA_NAME:
             data = model.buffers[m.buffer].data
             return json.loads(np.asarray(data, np.uint8).tobytes().decode())
     return None
 
 
-def _name(name) -> str:
+def tensor_name(name) -> str:
+    """A flatbuffer name (bytes or str) as str."""
     return name.decode() if isinstance(name, bytes) else str(name)

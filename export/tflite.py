@@ -74,7 +74,7 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     if pixels:  # calibrate the pixel graph on the same images, as pixels
         representative = np.round((representative + 1.0) * 127.5).astype(np.float32)
     builtins = [tf.lite.OpsSet.TFLITE_BUILTINS]  # never TF "Flex" ops: phones lack them
-    if quantization in ("fp32", "int8", "converter_int8"):
+    if quantization in ("fp32", "int8"):  # int8: float here, LiteRT's quantizer below
         options = {"target_spec": {"supported_ops": builtins}}
     elif quantization == "fp16":
         options = {"optimizations": [tf.lite.Optimize.DEFAULT],
@@ -83,9 +83,7 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
         warnings.warn(DYNAMIC_WARNING, stacklevel=2)
         options = {"optimizations": [tf.lite.Optimize.DEFAULT],
                    "target_spec": {"supported_ops": builtins}}
-    else:
-        raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
-    if quantization == "converter_int8":
+    elif quantization == "converter_int8":
         # The TFLite converter's own full int8 (what `int8` was before experiments.int8):
         # kept for the study only.
         calibration = representative
@@ -95,6 +93,8 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
                                                       for i in range(len(calibration))),
                    "target_spec": {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]},
                    "inference_input_type": io_type, "inference_output_type": io_type}
+    else:
+        raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
     integer = quantization == "int8"
     with tempfile.TemporaryDirectory() as tmp, (
             integer_friendly(generator) if integer else contextlib.nullcontext()):

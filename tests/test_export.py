@@ -343,11 +343,15 @@ def _need_browser():
     """The browser test needs Chromium and `npm ci --prefix export/web`; CI installs both
     (.ci/run), so there a missing piece fails instead of skipping."""
     from export.browser import find_chromium
+    from export.serve import check_web_install
+    from pix2pix_tf.errors import DataError
 
     missing = []
     if find_chromium() is None:
         missing.append("Chromium (apt-get install chromium)")
-    if not (Path(export.__file__).parent / "web" / "node_modules" / "@litertjs").is_dir():
+    try:
+        check_web_install()
+    except DataError:
         missing.append("LiteRT.js (npm ci --prefix export/web)")
     if missing:
         message = "the browser test needs " + " and ".join(missing)
