@@ -3,11 +3,11 @@
     python -m benchmarks.browser --exports exports/facades --model runs/facades \\
         [--data ../shared/data/facades/train] [--files generator_int8.tflite,...]
 
-For each `.tflite` of the export folder, the page (export/web, LiteRT.js WebAssembly on
+For each `.tflite` of the export folder, the page (pix2pix_tf/export/web, LiteRT.js WebAssembly on
 the CPU) translates one real input; its output is compared with the Keras generator on
 the same pixels (PSNR in [-1, 1] units, as the export's bar) and its median latency of 5
 runs is printed with the Python LiteRT interpreter's on the same machine and threads.
-Needs Chromium and `npm ci --prefix export/web`.
+Needs Chromium and `npm ci --prefix pix2pix_tf/export/web`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--exports", required=True, help="folder written by python -m export")
+    p.add_argument("--exports", required=True, help="folder written by python -m pix2pix_tf export")
     p.add_argument("--model", required=True, help="the run (or .keras) it was exported from")
     p.add_argument("--data", default=None, help="default: the run's recorded data")
     p.add_argument("--files", default=None, help="default: every .tflite of --exports")
@@ -33,9 +33,9 @@ def main() -> None:
     from PIL import Image
 
     from benchmarks.common import emit, machine
-    from export.browser import run_page
-    from export.common import load, median_latency_ms, psnr_db, sample_inputs
-    from export.tflite import TFLiteRunner
+    from pix2pix_tf.export.browser import run_page
+    from pix2pix_tf.export.common import load, median_latency_ms, psnr_db, sample_inputs
+    from pix2pix_tf.export.tflite import TFLiteRunner
 
     emit({"benchmark": "browser", **machine()})
     generator, config = load(args.model)

@@ -3,7 +3,7 @@
     python -m benchmarks.export_full [--model RUN_DIR] [--data ../shared/data/facades/train]
 
 Without --model it trains the paper generator for --steps steps first (int8 parity
-is judged on trained weights), then runs `python -m export`'s pipeline and prints
+is judged on trained weights), then runs `python -m pix2pix_tf export`'s pipeline and prints
 the report with each conversion's peak RSS.
 """
 
@@ -24,8 +24,8 @@ def export_full(model=None, data=None, steps: int = 40, out=None,
     Returns:
         `(entries, out_dir, model_path)`; a missed threshold is kept in the entries.
     """
-    from export import ExportError, run_export
     from pix2pix_tf import Pix2PixConfig, train
+    from pix2pix_tf.export import ExportError, run_export
 
     out = Path(out or tempfile.mkdtemp(prefix="export_full_"))
     if model is None:

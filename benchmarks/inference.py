@@ -28,8 +28,8 @@ def main() -> None:
 
     from benchmarks.common import emit, machine, print_table
     from benchmarks.export_full import export_full
-    from export.common import median_latency_ms
     from pix2pix_tf import load_generator
+    from pix2pix_tf.export.common import median_latency_ms
 
     info = machine()
     entries, _, model_path = export_full(args.model, args.data, args.steps)

@@ -5,12 +5,12 @@
 
 Each path converts in its own process (peak RSS read with os.wait4), then the artifact is
 sized, run on 4 real inputs and compared with the Keras generator (max abs error):
-- `ours_savedmodel` (export.savedmodel, tf.Module tracking each variable once) vs
+- `ours_savedmodel` (pix2pix_tf.export.savedmodel, tf.Module tracking each variable once) vs
   `keras_archive` (`keras.export.ExportArchive`) vs `keras_export_tf_saved_model`
   (`model.export(format="tf_saved_model")`);
-- `ours_tflite` (export.tflite, fp32, from our SavedModel) vs `keras_litert`
+- `ours_tflite` (pix2pix_tf.export.tflite, fp32, from our SavedModel) vs `keras_litert`
   (`model.export(format="litert")`);
-- `ours_onnx` (export.onnx, weights as graph inputs) vs `keras_onnx`
+- `ours_onnx` (pix2pix_tf.export.onnx, weights as graph inputs) vs `keras_onnx`
   (`model.export(format="onnx")`).
 Writes `benchmarks/results/keras_exporters.md`.
 """
@@ -35,13 +35,13 @@ def convert(path_name: str, model: str, out: str) -> None:
     """One conversion (child process)."""
     import keras
 
-    from export.common import load
+    from pix2pix_tf.export.common import load
 
     generator, config = load(model)
     sample = keras.ops.zeros((1, *generator.input_shape[1:]))
     generator(sample, training=False)
     if path_name == "ours_savedmodel":
-        from export.savedmodel import export_savedmodel
+        from pix2pix_tf.export.savedmodel import export_savedmodel
 
         export_savedmodel(generator, out, "g", 1)
     elif path_name == "keras_archive":
@@ -54,13 +54,13 @@ def convert(path_name: str, model: str, out: str) -> None:
     elif path_name == "keras_export_tf_saved_model":
         generator.export(out, format="tf_saved_model")
     elif path_name == "ours_tflite":
-        from export.tflite import export_tflite
+        from pix2pix_tf.export.tflite import export_tflite
 
         export_tflite(generator, out, "fp32", config=config)
     elif path_name == "keras_litert":
         generator.export(out, format="litert")
     elif path_name == "ours_onnx":
-        from export.onnx import export_onnx
+        from pix2pix_tf.export.onnx import export_onnx
 
         export_onnx(generator, out)
     elif path_name == "keras_onnx":
@@ -129,7 +129,7 @@ def main() -> None:
     import numpy as np
 
     from benchmarks.common import emit, machine
-    from export.common import load, sample_inputs
+    from pix2pix_tf.export.common import load, sample_inputs
 
     generator, config = load(args.model)
     x, description = sample_inputs(config, args.data, 4, args.model)

@@ -28,9 +28,9 @@ def main() -> None:
     args = p.parse_args()
 
     from benchmarks.common import emit, machine, print_table
-    from export import ExportError, run_export
     from pix2pix_tf import Pix2Pix, Pix2PixConfig, load_generator, train
     from pix2pix_tf.data import make_dataset, resolve_data
+    from pix2pix_tf.export import ExportError, run_export
 
     out = Path(args.out or tempfile.mkdtemp(prefix="mobile_"))
     direction = "BtoA" if args.data else "AtoB"

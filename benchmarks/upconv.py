@@ -81,7 +81,7 @@ def main() -> None:
             rows.append({"runtime": f"Keras tf.function, {precision}", "form": form,
                          "ms_per_image": value, "max_abs_diff": diff})
         if args.tflite and precision == "float32":
-            from export.tflite import TFLiteRunner, export_tflite
+            from pix2pix_tf.export.tflite import TFLiteRunner, export_tflite
 
             with tempfile.TemporaryDirectory() as tmp:
                 runners = {}

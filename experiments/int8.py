@@ -48,8 +48,8 @@ VERIFY = 16
 
 def _images(model: str, data: str):
     """All the model's inputs from `data` (no jitter), float [-1, 1]."""
-    from export.common import load
     from pix2pix_tf.data import make_dataset, resolve_data
+    from pix2pix_tf.export.common import load
 
     _, config = load(model)
     source = resolve_data(data, config, "train")
@@ -66,8 +66,8 @@ def split(n: int, seed: int = 0):
 
 def convert(candidate: str, model: str, calibration: str, out: str) -> None:
     """One candidate's conversion (run in a child process)."""
-    from export.common import load
-    from export.tflite import export_tflite
+    from pix2pix_tf.export.common import load
+    from pix2pix_tf.export.tflite import export_tflite
 
     generator, config = load(model)
     calib = np.load(calibration)
@@ -95,8 +95,8 @@ def main() -> None:
     if args.retime:
         return retime(args)
 
-    from export.common import load, median_latency_ms, psnr_db
-    from export.tflite import TFLiteRunner
+    from pix2pix_tf.export.common import load, median_latency_ms, psnr_db
+    from pix2pix_tf.export.tflite import TFLiteRunner
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -142,8 +142,8 @@ def main() -> None:
 
 def retime(args) -> None:
     """Latency again for every kept .tflite (conversions ran beside other jobs)."""
-    from export.common import median_latency_ms
-    from export.tflite import TFLiteRunner
+    from pix2pix_tf.export.common import median_latency_ms
+    from pix2pix_tf.export.tflite import TFLiteRunner
 
     rows, out = [], Path(args.out)
     for path in args.retime:

@@ -1,4 +1,5 @@
-"""Command line: `python -m pix2pix_tf train|translate|evaluate` (also `pix2pix-tf`).
+"""Command line: `python -m pix2pix_tf train|translate|evaluate|export|serve` (also
+`pix2pix-tf`).
 
 Every `Pix2PixConfig` field is a `train` flag (`--image-size`, `--gan-mode`, ...),
 generated from the config, so the defaults live in one place.
@@ -153,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "FCN-style score of outputs and of real photos against the input labels")
     e.add_argument("--debug", action="store_true", help="show Python tracebacks")
 
+    # Listed for --help; `main` hands them to pix2pix_tf.export's own parser.
+    sub.add_parser("export", help="export the generator (SavedModel, TFLite, ONNX), verified "
+                                  "against Keras: export --help", add_help=False)
+    sub.add_parser("serve", help="the web page running exported .tflite files: serve --help",
+                   add_help=False)
     s = sub.add_parser("segmenter", help="train the segmenter behind evaluate --semantic "
                                          "(real photos -> label maps of labels -> photo data)")
     s.add_argument("--data", required=True, help="--data spec of labels -> photo pairs")
@@ -269,7 +275,19 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 training diverged, 2 bad input)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `--debug` may stand before or after the subcommand.
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first in ("export", "serve"):  # the export module has its own parser
+        from pix2pix_tf.export.__main__ import main as export_main
+
+        rest = argv[argv.index(first) + 1:]
+        return export_main((["serve"] if first == "serve" else []) + rest
+                           + (["--debug"] if debug else []))
     args = build_parser().parse_args(argv)
+    args.debug = debug
     from pix2pix_tf.errors import Pix2PixError, TrainingDiverged
 
     try:

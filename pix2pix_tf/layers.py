@@ -92,7 +92,7 @@ class Conv2DTranspose(layers.Conv2DTranspose):
     _PADS = {0: [1, 0], 1: [0, 1]}
     PHASE_DTYPES = ("float32",)  # compute dtypes that use the phase form at inference
     # How the four phases are interleaved: "depth_to_space" (one op) or "transpose"
-    # (reshape-transpose-reshape; set per layer by export.int8.integer_friendly).
+    # (reshape-transpose-reshape; set per layer by pix2pix_tf.export.int8.integer_friendly).
     interleave = "depth_to_space"
 
     def __init__(self, filters: int, kernel_size=4, strides=2, padding: str = "same",

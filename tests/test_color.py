@@ -54,8 +54,8 @@ def _photos(folder, n=3):
 
 
 def test_lab_colorize_trains_translates_evaluates_and_exports(tmp_path):
-    from export import run_export
     from pix2pix_tf.evaluation import evaluate
+    from pix2pix_tf.export import run_export
     from pix2pix_tf.translate import load_generator, translate_files
 
     photos = _photos(tmp_path / "photos")
@@ -95,7 +95,7 @@ def test_lab_colorize_trains_translates_evaluates_and_exports(tmp_path):
     entries = run_export(run, "tflite", "fp32", tmp_path / "export", num_verify=2,
                          calibration_samples=2)
     assert entries[-1]["passed"]
-    from export import TFLiteRunner
+    from pix2pix_tf.export import TFLiteRunner
 
     runner = TFLiteRunner(tmp_path / "export" / "generator_fp32.tflite", 2)
     from pix2pix_tf.translate import make_translator

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-import export
-from export import ExportError, run_export
-from export.__main__ import main as export_main
+import pix2pix_tf.export as export
 from pix2pix_tf import train
+from pix2pix_tf.export import ExportError, run_export
+from pix2pix_tf.export.__main__ import main as export_main
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_onnx_nchw_option(run_dir, tmp_path):
 
 def test_missed_parity_threshold_fails_loudly_and_leaves_no_artifact(run_dir, tmp_path,
                                                                      monkeypatch):
-    verify_module = importlib.import_module("export.verify")
+    verify_module = importlib.import_module("pix2pix_tf.export.verify")
     monkeypatch.setitem(verify_module.THRESHOLDS, "fp16", ("psnr_db", 1000.0))
     with pytest.raises(ExportError, match="tflite fp16.*parity"):
         run_export(run_dir, "tflite", "fp16", tmp_path, num_verify=2, calibration_samples=2)
@@ -171,7 +171,7 @@ def test_artifacts_compute_what_translate_computes(run_dir, exported):
     the .tflite and ONNX files give translate's outputs, not BatchNorm's moving averages."""
     import tensorflow as tf
 
-    from export import OnnxRunner, TFLiteRunner
+    from pix2pix_tf.export import OnnxRunner, TFLiteRunner
     from pix2pix_tf.generator import build_generator
     from pix2pix_tf.translate import load_generator, make_translator
 
@@ -193,7 +193,7 @@ def test_default_command_reports_a_refused_int8_and_succeeds(run_dir, tmp_path, 
                                                             monkeypatch):
     """The default quantisations try int8; a miss is a note (exit 0), the other artifacts
     are kept. Asking for int8 explicitly keeps the refusal an error (exit 1)."""
-    verify_module = importlib.import_module("export.verify")
+    verify_module = importlib.import_module("pix2pix_tf.export.verify")
     monkeypatch.setitem(verify_module.THRESHOLDS, "int8", ("psnr_db", 1000.0))
     out = tmp_path / "default"
     assert export_main(["--model", str(run_dir), "--out", str(out), "--formats", "tflite",
@@ -218,7 +218,7 @@ def test_every_tflite_gets_a_gpu_delegate_verdict(exported):
 
 
 def test_gpu_report_parser_lists_the_ops_that_fall_back():
-    from export.tflite import parse_gpu_report
+    from pix2pix_tf.export.tflite import parse_gpu_report
 
     text = ("Subgraph#0 main(T#0) -> [T#5]\n  Op#0 CONV_2D(...)\n"
             "GPU COMPATIBILITY WARNING: Not supported op FOO_BAR\n"
@@ -232,7 +232,7 @@ def test_gpu_report_parser_lists_the_ops_that_fall_back():
 
 def _real_pixels(run_dir, count: int = 4) -> np.ndarray:
     """uint8 RGB pixel arrays of real inputs (the run's own data, as an app reads them)."""
-    from export.common import load, sample_inputs
+    from pix2pix_tf.export.common import load, sample_inputs
 
     _, config = load(run_dir)
     x, _ = sample_inputs(config, None, count, run_dir)
@@ -243,8 +243,8 @@ def test_uint8_tflite_takes_and_returns_pixels_exactly(run_dir, exported):
     """The int8 artifact's contract: RGB pixels 0-255 in and out, by construction (scale 1,
     zero point 0 on both ends, normalisation inside the graph), matching the Keras
     generator run on the same pixels within the int8 PSNR bar."""
-    from export import TFLiteRunner
-    from export.common import psnr_db
+    from pix2pix_tf.export import TFLiteRunner
+    from pix2pix_tf.export.common import psnr_db
     from pix2pix_tf.translate import load_generator
 
     out, _ = exported
@@ -275,7 +275,7 @@ def test_pixel_ranges_are_fixed_not_calibrated(tmp_path):
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 
-    from export.litert_model import pin_pixel_ranges
+    from pix2pix_tf.export.litert_model import pin_pixel_ranges
 
     keras.utils.set_random_seed(0)
     x = keras.Input((8, 8, 3))
@@ -327,7 +327,7 @@ def test_pixel_ranges_are_fixed_not_calibrated(tmp_path):
 
 
 def test_tflite_files_describe_themselves(exported):
-    from export.litert_model import read_metadata
+    from pix2pix_tf.export.litert_model import read_metadata
 
     out, _ = exported
     int8 = read_metadata(out / "generator_int8.tflite")
@@ -340,11 +340,11 @@ def test_tflite_files_describe_themselves(exported):
 
 
 def _need_browser():
-    """The browser test needs Chromium and `npm ci --prefix export/web`; CI installs both
+    """The browser test needs Chromium and `npm ci --prefix pix2pix_tf/export/web`; CI installs both
     (.ci/run), so there a missing piece fails instead of skipping."""
-    from export.browser import find_chromium
-    from export.serve import check_web_install
     from pix2pix_tf.errors import DataError
+    from pix2pix_tf.export.browser import find_chromium
+    from pix2pix_tf.export.serve import check_web_install
 
     missing = []
     if find_chromium() is None:
@@ -352,7 +352,7 @@ def _need_browser():
     try:
         check_web_install()
     except DataError:
-        missing.append("LiteRT.js (npm ci --prefix export/web)")
+        missing.append("LiteRT.js (npm ci --prefix pix2pix_tf/export/web)")
     if missing:
         message = "the browser test needs " + " and ".join(missing)
         if os.environ.get("CI"):
@@ -364,14 +364,14 @@ def _need_browser():
                                       ("generator_fp16.tflite", 45.0)])
 def test_web_page_runs_the_artifact_in_headless_chromium(run_dir, exported, tmp_path, name,
                                                          bar):
-    """The page (export/web, LiteRT.js from npm) translates a real image in a real
+    """The page (pix2pix_tf/export/web, LiteRT.js from npm) translates a real image in a real
     browser, and its output matches the Keras generator on the same pixels within the
     artifact's PSNR bar; the in-browser latency is reported."""
     _need_browser()
     from PIL import Image
 
-    from export.browser import run_page
-    from export.common import psnr_db
+    from pix2pix_tf.export.browser import run_page
+    from pix2pix_tf.export.common import psnr_db
     from pix2pix_tf.translate import load_generator
 
     out, _ = exported
@@ -402,8 +402,8 @@ def test_int8_is_integer_throughout(exported, run_dir):
     traced from is left as it was."""
     from ai_edge_litert.tools import flatbuffer_utils as fu
 
-    from export.common import load
-    from export.int8 import integer_friendly
+    from pix2pix_tf.export.common import load
+    from pix2pix_tf.export.int8 import integer_friendly
     from pix2pix_tf.layers import Conv2DTranspose
 
     out, _ = exported

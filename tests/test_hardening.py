@@ -111,7 +111,7 @@ def test_resume_without_recoverable_data_is_an_error_not_the_builtin_set(tmp_pat
 
 
 def test_export_from_a_bare_keras_file_needs_representative_data(tmp_path):
-    from export.common import sample_inputs
+    from pix2pix_tf.export.common import sample_inputs
 
     build_generator(tiny_config()).save(tmp_path / "g.keras")
     with pytest.raises(DataError, match="--representative-data"):

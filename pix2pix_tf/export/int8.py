@@ -103,7 +103,7 @@ def add_io_casts(flatbuffer: bytes, io: str) -> bytes:
     from ai_edge_litert import schema_py_generated as schema
     from ai_edge_litert.tools import flatbuffer_utils as fu
 
-    from export.litert_model import tensor_name
+    from pix2pix_tf.export.litert_model import tensor_name
 
     if io not in ("uint8", "float"):
         raise ValueError(f"`io` must be 'uint8' or 'float'. Received: io={io!r}")

@@ -1,7 +1,7 @@
-"""`python -m export serve --model EXPORT_DIR`: the web page, on localhost.
+"""`python -m pix2pix_tf serve --model EXPORT_DIR`: the web page, on localhost.
 
-Serves `export/web/` (the page and the LiteRT.js files npm installed into
-`export/web/node_modules`), the `.tflite` files of EXPORT_DIR under `models/`, their
+Serves `pix2pix_tf/export/web/` (the page and the LiteRT.js files npm installed into
+`pix2pix_tf/export/web/node_modules`), the `.tflite` files of EXPORT_DIR under `models/`, their
 metadata at `models.json`, and receives the page's results at `POST /result` (the
 browser test reads them). Sends the cross-origin isolation headers, so the page may use
 LiteRT.js's multi-threaded WebAssembly build.
@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlparse
 from pix2pix_tf.errors import DataError
 
 WEB = Path(__file__).parent / "web"
-NPM_HINT = "npm ci --prefix export/web"
+NPM_HINT = "npm ci --prefix pix2pix_tf/export/web"
 
 
 def check_web_install() -> None:
@@ -33,7 +33,7 @@ def check_web_install() -> None:
 
 def list_models(folder: Path) -> list[dict]:
     """The folder's `.tflite` files with their metadata and report entries."""
-    from export.litert_model import read_metadata
+    from pix2pix_tf.export.litert_model import read_metadata
 
     report = {}
     if (folder / "report.json").exists():
@@ -129,10 +129,10 @@ def serve(models: str | os.PathLike, host: str = "127.0.0.1", port: int = 8000) 
     folder = Path(models)
     if not folder.is_dir():
         raise DataError(f"--model {folder}: not a folder (give an export folder with "
-                        ".tflite files, e.g. the --out of `python -m export`).")
+                        ".tflite files, e.g. the --out of `python -m pix2pix_tf export`).")
     if not list(folder.glob("*.tflite")):
         raise DataError(f"--model {folder}: no .tflite file in this folder; export one "
-                        "with `python -m export --formats tflite`.")
+                        "with `python -m pix2pix_tf export --formats tflite`.")
     check_web_install()
     try:
         server = PageServer(folder, host, port)

@@ -1,6 +1,6 @@
 // Runs an exported pix2pix-tf generator (.tflite) in the page with LiteRT.js.
 //
-// Served by `python -m export serve --model EXPORT_DIR`, which lists the folder's
+// Served by `python -m pix2pix_tf serve --model EXPORT_DIR`, which lists the folder's
 // .tflite files and their metadata at models.json. The model's own metadata says how
 // to feed it: a uint8 model takes RGB pixels 0-255 and returns pixels (the
 // normalisation is inside its integer graph); a float model takes x = p / 127.5 - 1.

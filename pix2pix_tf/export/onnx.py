@@ -127,7 +127,7 @@ class OnnxRunner:
         self.shape = (None, dims[2], dims[3], dims[1]) if self.nchw else (None, *dims[1:])
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        from export.verify import check_input
+        from pix2pix_tf.export.verify import check_input
 
         check_input(x, self.shape, np.float32, "ONNX")
         feed = np.transpose(x, (0, 3, 1, 2)) if self.nchw else x

@@ -74,7 +74,7 @@ class SavedModelRunner:
         self.shape, self.dtype = tuple(spec.shape), spec.dtype.as_numpy_dtype
 
     def __call__(self, x):
-        from export.verify import check_input
+        from pix2pix_tf.export.verify import check_input
 
         check_input(x, self.shape, self.dtype, "SavedModel")
         return self.fn(image=self.tf.constant(x))["output"].numpy()

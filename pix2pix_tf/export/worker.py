@@ -1,4 +1,4 @@
-"""One conversion in its own process: `python -m export.worker JOB.json`.
+"""One conversion in its own process: `python -m pix2pix_tf.export.worker JOB.json`.
 
 The parent reads this process's peak RSS (os.wait4), and no process converts twice
 (tf2onnx and the TFLite converter do not give all their memory back).
@@ -18,22 +18,22 @@ def main(job_path: str) -> int:
     try:
         import numpy as np
 
-        from export.common import load
+        from pix2pix_tf.export.common import load
 
         generator, config = load(job["model"])
         if job["format"] == "savedmodel":
-            from export.savedmodel import export_savedmodel
+            from pix2pix_tf.export.savedmodel import export_savedmodel
 
             tmp = export_savedmodel(generator, job["out"] + ".repo")
             os.replace(tmp, job["out"])
         elif job["format"] == "tflite":
-            from export.tflite import export_tflite
+            from pix2pix_tf.export.tflite import export_tflite
 
             calib = np.load(job["calibration"]) if job.get("calibration") else None
             export_tflite(generator, job["out"], job["quantization"], calib, job["int8_io"],
                           config)
         else:
-            from export.onnx import export_onnx
+            from pix2pix_tf.export.onnx import export_onnx
 
             export_onnx(generator, job["out"], job["opset"], job["nchw"])
     except Exception as e:  # reported to the parent as one line

@@ -1,4 +1,4 @@
-"""`python -m export --model PATH --formats ... --quantize ... --out DIR`."""
+"""`python -m pix2pix_tf export --model PATH --formats ... --quantize ... --out DIR`."""
 
 from __future__ import annotations
 
@@ -8,30 +8,34 @@ import sys
 import traceback
 
 EPILOG = """examples:
-  python -m export --model runs/facades --out exports/facades
-  python -m export serve --model exports/facades      # the web page, on localhost
-  python -m export --model runs/facades/generator.keras --formats tflite --quantize int8 \\
+  python -m pix2pix_tf export --model runs/facades --out exports/facades
+  python -m pix2pix_tf serve --model exports/facades      # the web page, on localhost
+  python -m pix2pix_tf export --model runs/facades/generator.keras --formats tflite \\
+      --quantize int8 \\
       --representative-data ../shared/data/facades/train --out exports/phone
 """
 
 
 def serve_main(argv: list[str]) -> int:
-    """`python -m export serve --model EXPORT_DIR [--port 8000] [--host 127.0.0.1]`."""
+    """`python -m pix2pix_tf serve --model EXPORT_DIR [--port 8000] [--host 127.0.0.1]`."""
     from pix2pix_tf.errors import Pix2PixError
 
     p = argparse.ArgumentParser(
-        prog="python -m export serve",
-        description="Serve the web page (export/web) that runs the folder's .tflite files "
-                    "in the browser with LiteRT.js.")
+        prog="python -m pix2pix_tf serve",
+        description="Serve the web page (pix2pix_tf/export/web) that runs the folder's "
+                    ".tflite files in the browser with LiteRT.js.")
     p.add_argument("--model", required=True, help="export folder with .tflite files")
     p.add_argument("--port", type=int, default=8000, help="(default: 8000)")
     p.add_argument("--host", default="127.0.0.1", help="(default: 127.0.0.1)")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     args = p.parse_args(argv)
-    from export.serve import serve
+    from pix2pix_tf.export.serve import serve
 
     try:
         serve(args.model, args.host, args.port)
     except Pix2PixError as e:
+        if args.debug:
+            traceback.print_exc()
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0
@@ -44,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         return serve_main(argv[1:])
 
-    from export import run_export
+    from pix2pix_tf.export import run_export
 
     defaults = {k: v.default for k, v in inspect.signature(run_export).parameters.items()}
 
@@ -53,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         shown = defaults.get(name, kwargs.get("default"))
         p.add_argument(flag, help=f"{help} (default: {shown})", default=None, **kwargs)
 
-    p = argparse.ArgumentParser(prog="python -m export", description=__doc__, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m pix2pix_tf export", description=__doc__,
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="run directory or generator .keras file")
     p.add_argument("--out", required=True, help="output folder")
     # Defaults live in run_export's signature only; unset flags are not passed.
@@ -75,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.onnx_layout == "nchw":
         given["nchw"] = True
 
-    from export import ExportError
     from pix2pix_tf.errors import Pix2PixError
+    from pix2pix_tf.export import ExportError
 
     try:
         run_export(args.model, out=args.out, **given)
@@ -110,7 +114,7 @@ def _int8_refused(refused: list[dict], entries: list[dict]) -> str:
     scores = ", ".join(f"{x['format']} {x['quantization']}: PSNR {x.get('psnr_db')} dB, "
                        f"needs {x.get('threshold')}" for x in refused)
     return (f"note: full-integer int8 was refused ({scores}); nothing was written for it. "
-            f"{best}. For int8 weights try `--quantize dynamic` (see export/README.md); "
+            f"{best}. For int8 weights try `--quantize dynamic` (see pix2pix_tf/export/README.md); "
             "asking for `--quantize int8` explicitly makes a refusal an error (exit 1).")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from export.serve import PageServer, check_web_install
+from pix2pix_tf.export.serve import PageServer, check_web_install
 
 # Chromium's background services reach for the network at start; this machine's network
 # is closed, so they are switched off (the page itself only talks to localhost).

@@ -4,7 +4,7 @@ Every artifact is run and compared with the Keras generator (see `export.verify`
 and a report (`report.json`, `report.md`) lists format, size, parity, latency,
 threads and the conversion's peak memory.
 
-    python -m export --model runs/facades --formats savedmodel,tflite,onnx \\
+    python -m pix2pix_tf export --model runs/facades --formats savedmodel,tflite,onnx \\
         --quantize fp32,fp16,int8 --out exports/facades
 """
 
@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from export.common import (
+from pix2pix_tf import layout
+from pix2pix_tf.errors import DataError
+from pix2pix_tf.export.common import (
     FORMATS,
     QUANTIZATIONS,
     SUPPORTED,
@@ -32,12 +34,10 @@ from export.common import (
     sample_inputs,
     size_bytes,
 )
-from export.onnx import DEFAULT_OPSET, OnnxRunner, export_onnx
-from export.savedmodel import SavedModelRunner, export_savedmodel
-from export.tflite import TFLiteRunner, export_tflite
-from export.verify import THRESHOLDS, verify
-from pix2pix_tf import layout
-from pix2pix_tf.errors import DataError
+from pix2pix_tf.export.onnx import DEFAULT_OPSET, OnnxRunner, export_onnx
+from pix2pix_tf.export.savedmodel import SavedModelRunner, export_savedmodel
+from pix2pix_tf.export.tflite import TFLiteRunner, export_tflite
+from pix2pix_tf.export.verify import THRESHOLDS, verify
 
 __all__ = ["ExportError", "OnnxRunner", "SavedModelRunner", "TFLiteRunner", "export_onnx",
            "export_savedmodel", "export_tflite", "run_export", "verify", "THRESHOLDS"]
@@ -58,7 +58,7 @@ def _convert_in_child(job: dict, work: Path) -> tuple[float, str | None]:
     log = work / (job_file.stem + ".log")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "export.worker", str(job_file)],
+        proc = subprocess.Popen([sys.executable, "-m", "pix2pix_tf.export.worker", str(job_file)],
                                 stdout=subprocess.DEVNULL, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -120,7 +120,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                representative_data: str | os.PathLike | None = None, num_verify: int = 8,
                calibration_samples: int = 32, threads: int = 2, opset: int = DEFAULT_OPSET,
                nchw: bool = False, int8_io: str = "uint8") -> list[dict]:
-    """Exports, verifies and reports; the function behind `python -m export`.
+    """Exports, verifies and reports; the function behind `python -m pix2pix_tf export`.
 
     Each conversion runs in a child process (its peak RSS is reported) and writes to
     a temporary name; an artifact is moved into `out` only after it passed
@@ -201,7 +201,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                         entry.update(verify(_runner(fmt, staged, threads), check, reference, q))
                         entry["size_bytes"] = size_bytes(staged)
                         if fmt == "tflite":
-                            from export.tflite import gpu_compatibility
+                            from pix2pix_tf.export.tflite import gpu_compatibility
 
                             entry.update(gpu_compatibility(staged))
                     except Exception as e:  # a runtime refusing the artifact

@@ -4,7 +4,7 @@ Converted with Keras' own LiteRT exporter (`model.export(format="litert")`, whic
 ExportArchive -> SavedModel -> TFLiteConverter) from `serving_model`: a fixed batch of 1
 (the shape phones run), input `image`, output `output`. (A TFLite converted from a bare
 concrete function of a Keras 3 model came out 60 KB and output NaN; Keras 3.15's exporter
-gives the same file as the package's former tf.Module path: export/README.md.)
+gives the same file as the package's former tf.Module path: pix2pix_tf/export/README.md.)
 
 Quantisations:
 - fp32: float weights and maths.
@@ -62,8 +62,8 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     """
     import tensorflow as tf
 
-    from export.int8 import integer_friendly, quantize_int8
-    from export.litert_model import pin_pixel_ranges, write_metadata
+    from pix2pix_tf.export.int8 import integer_friendly, quantize_int8
+    from pix2pix_tf.export.litert_model import pin_pixel_ranges, write_metadata
 
     quantized = quantization in ("int8", "converter_int8")
     if quantized and (representative is None or len(representative) == 0):
@@ -99,7 +99,7 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     with tempfile.TemporaryDirectory() as tmp, (
             integer_friendly(generator) if integer else contextlib.nullcontext()):
         # Keras' own LiteRT exporter (ExportArchive -> SavedModel -> TFLiteConverter): the
-        # same artifact, size and parity as the package's former path (export/README.md).
+        # same artifact, size and parity as the package's former path (pix2pix_tf/export/README.md).
         out = os.path.join(tmp, "model.tflite")
         model = serving_model(generator, pixels)
         # A static batch of 1 (Keras would export a dynamic one): what phones, GPU
@@ -181,7 +181,7 @@ class TFLiteRunner:
     def __init__(self, path: str | os.PathLike, threads: int = 2):
         from ai_edge_litert.interpreter import Interpreter
 
-        from export.litert_model import read_metadata
+        from pix2pix_tf.export.litert_model import read_metadata
 
         self.metadata = read_metadata(path) or {}
         self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
@@ -193,7 +193,7 @@ class TFLiteRunner:
 
     def pixels(self, image: np.ndarray) -> np.ndarray:
         """uint8 pixels (N, H, W, C) in, uint8 pixels out (pixel models only)."""
-        from export.verify import check_input
+        from pix2pix_tf.export.verify import check_input
 
         if not self.is_pixel_model:
             raise ValueError("pixels() runs uint8 pixel models (int8 exported with "
@@ -224,7 +224,7 @@ class TFLiteRunner:
         return y
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        from export.verify import check_input
+        from pix2pix_tf.export.verify import check_input
 
         check_input(x, self.shape, np.float32, "TFLite")
         return np.concatenate([self._run_one(x[i:i + 1]) for i in range(len(x))])

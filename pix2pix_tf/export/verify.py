@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from export.common import median_latency_ms, psnr_db
+from pix2pix_tf.export.common import median_latency_ms, psnr_db
 
 THRESHOLDS = {"fp32": ("max_abs_error", 1e-4), "fp16": ("psnr_db", 45.0),
               "int8": ("psnr_db", 30.0), "dynamic": ("psnr_db", 30.0)}
