@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from pix2pix_tf import Pix2PixConfig, train
     from pix2pix_tf.data import sample_batch
     from pix2pix_tf.images import image_grid, save_png
-    from pix2pix_tf.translate import load_generator
+    from pix2pix_tf.translator import Translator
 
     segmenter = None
     if args.semantic:
@@ -87,18 +87,18 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.time()
             train(config, run, data=train_src, validation_data=held, verbose=2)
             minutes = round((time.time() - t0) / 60, 1)
-        generator, _ = load_generator(run)
+        translator = Translator.load(run)
         keras.utils.set_random_seed(args.seed)
-        result = score(generator, config, held, sharpness=True, segmenter=segmenter)
+        result = score(translator, held, sharpness=True, segmenter=segmenter)
         if segmenter is not None and ceiling is None:
             from pix2pix_tf.semantic import semantic_scores
 
-            ceiling = semantic_scores(segmenter, config, held, generator=None)
+            ceiling = semantic_scores(segmenter, config, held)
         result.update(arm=name, steps=epochs * len(train_src), minutes=minutes)
         raw.append(result)
         print(result, flush=True)
         xs, ys = sample_batch(held, config, 6)
-        save_png(image_grid(xs, generator(xs, training=False), ys), run / "heldout.png")
+        save_png(image_grid(xs, translator(xs), ys), run / "heldout.png")
 
     head = "| arm | L1 | PSNR (dB) | SSIM | sharpness |"
     rule = "|---|---|---|---|---|"

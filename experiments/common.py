@@ -33,24 +33,24 @@ def facades_split(path: str, config, holdout: int = HOLDOUT, seed: int = 0):
     return resolve_data(path, config, "train").split(holdout, seed)
 
 
-def score(generator, config, source, training: bool = False, sharpness: bool = False,
-          segmenter=None) -> dict:
-    """Held-out L1 / PSNR / SSIM (images in [-1, 1]; one image per call for
-    `training=True`, so batch statistics are each image's own); optionally the
-    sharpness ratio and, with a segmenter, the semantic score against the input labels."""
+def score(translator, source, sharpness: bool = False, segmenter=None) -> dict:
+    """Held-out L1 / PSNR / SSIM of a `Translator` (the inference contract: the same
+    preprocessing, network and output as `translate` and `evaluate`; SSIM and PSNR on
+    [0, 1]); optionally the sharpness ratio and, with a segmenter, the semantic score
+    against the input labels."""
     import tensorflow as tf
 
     from pix2pix_tf.data import make_dataset
     from pix2pix_tf.metrics import psnr, sharpness_ratio, ssim
 
     l1s, psnrs, ssims, sharp = [], [], [], []
-    for x, y in make_dataset(source, config, training=False, batch_size=1):
-        fake = generator(x, training=training)
-        l1s.append(float(tf.reduce_mean(tf.abs(y - fake))))
-        psnrs.append(float(psnr(y, fake)[0]))
-        ssims.append(float(ssim(y, fake)[0]))
+    for x, y in make_dataset(source, translator.config, training=False, batch_size=8):
+        fake, y = translator(x), translator.to_rgb(x, y)
+        l1s.extend(tf.reduce_mean(tf.abs(y - fake), axis=[1, 2, 3]).numpy().tolist())
+        psnrs.extend(psnr(y, fake).numpy().tolist())
+        ssims.extend(ssim(y, fake).numpy().tolist())
         if sharpness:
-            sharp.append(float(sharpness_ratio(y, fake)[0]))
+            sharp.extend(sharpness_ratio(y, fake).numpy().tolist())
     result = {"l1": float(np.mean(l1s)), "psnr": float(np.mean(psnrs)),
               "ssim": float(np.mean(ssims)), "n": len(l1s)}
     if sharpness:
@@ -58,7 +58,8 @@ def score(generator, config, source, training: bool = False, sharpness: bool = F
     if segmenter is not None:
         from pix2pix_tf.semantic import semantic_scores
 
-        result.update(semantic_scores(segmenter, config, source, generator=generator))
+        result.update(semantic_scores(segmenter, translator.config, source,
+                                      translator=translator))
     return result
 
 

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from experiments.common import HOLDOUT, facades_split, score, write_results
     from pix2pix_tf import Pix2PixConfig, train
     from pix2pix_tf.precision import resolve_precision
-    from pix2pix_tf.translate import load_generator
+    from pix2pix_tf.translator import Translator
 
     raw = []
     # Re-scoring keeps the training minutes recorded when the runs trained.
@@ -80,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.time()
                 train(config, run, data=train_src, validation_data=held, verbose=2)
                 minutes = round((time.time() - t0) / 60, 1)
-            generator, _ = load_generator(run)
-            result = score(generator, config, held, sharpness=True)
+            result = score(Translator.load(run), held, sharpness=True)
             result.update(arm=arm, policy=policy, why=why, seed=seed,
                           steps=epochs * len(train_src), minutes=minutes)
             raw.append(result)

@@ -98,16 +98,15 @@ def figure_rows(run: Path, spec: str):
     compiled translator (RGB, whatever the colour space)."""
     import numpy as np
 
-    from pix2pix_tf.color import to_rgb
     from pix2pix_tf.data import make_dataset, resolve_data
     from pix2pix_tf.images import to_uint8
-    from pix2pix_tf.translate import load_generator, make_translator
+    from pix2pix_tf.translator import Translator
 
-    generator, config = load_generator(run)
+    translator = Translator.load(run)
+    config = translator.config
     source = resolve_data(spec, config)
     x, y = next(iter(make_dataset(source, config, training=False, batch_size=len(source))))
-    fake = make_translator(generator, config)(x)
-    target = to_rgb(x, y, config.color_space)
+    fake, target = translator(x), translator.to_rgb(x, y)
     return [np.concatenate([to_uint8(x)[i], to_uint8(fake)[i], to_uint8(target)[i]], axis=1)
             for i in range(len(x))]
 

@@ -42,13 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", default="experiments/results/update_and_inference.md")
     args = p.parse_args(argv)
 
-    import keras
     import numpy as np
 
     from experiments.common import HOLDOUT, facades_split, score, write_results
-    from pix2pix_tf import Pix2PixConfig, build_generator, train
+    from pix2pix_tf import Pix2PixConfig, train
     from pix2pix_tf.data import sample_batch
     from pix2pix_tf.images import image_grid, save_png
+    from pix2pix_tf.translator import Translator
 
     rows, raw = [], []
     for update in args.updates.split(","):
@@ -62,20 +62,18 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.time()
         model = train(config, run, data=train_src, validation_data=held, verbose=2)
         minutes = (time.time() - t0) / 60
-        weights = model.generator.get_weights()
         for mode in MODES:
-            g = build_generator(config.replace(inference_mode=mode))
-            g.set_weights(weights)
-            keras.utils.set_random_seed(args.seed)  # the same dropout draws per mode
-            result = score(g, config, held, training=(mode == "batch_stats"))
+            # The same contract as translate/evaluate: float32, batch_stats = each image's
+            # own statistics with seeded dropout.
+            result = score(Translator(model.generator, model.config, inference_mode=mode,
+                                      seed=args.seed), held)
             result.update(update=update, mode=mode, steps=config.epochs * steps,
                           minutes=round(minutes, 1))
             raw.append(result)
             print(result, flush=True)
         xs, ys = sample_batch(held, config, 6)
-        g = build_generator(config.replace(inference_mode="image_stats"))
-        g.set_weights(weights)
-        save_png(image_grid(xs, g(xs, training=False), ys), run / "heldout_image_stats.png")
+        translator = Translator(model.generator, model.config, inference_mode="image_stats")
+        save_png(image_grid(xs, translator(xs), ys), run / "heldout_image_stats.png")
 
     rows = ["| update | inference mode | held-out L1 | PSNR (dB) | SSIM |",
             "|---|---|---|---|---|"]

@@ -130,8 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto: images twice the model's aspect ratio are A|B pairs, their "
                         "input half is translated; single: never split; ab: always split")
     r.add_argument("--direction", default=None, choices=("AtoB", "BtoA"),
-                   help="which half of an A|B image is the input (default: the run's)")
-    r.add_argument("--batch-size", type=int, default=8, help="images per call")
+                   help="which half of an A|B image is the input (default: the one the "
+                        "model file records)")
+    r.add_argument("--batch-size", type=int, default=8,
+                   help="images per call (the results do not depend on it)")
+    r.add_argument("--overwrite", action="store_true",
+                   help="replace existing output files (never an input)")
     r.add_argument("--debug", action="store_true", help="show Python tracebacks")
 
     e = sub.add_parser("evaluate", help="L1 / PSNR / SSIM of a trained model on a data split")
@@ -139,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", default=None,
                    help="--data spec as for train; default: the run's recorded data")
     e.add_argument("--split", default="test", help="test, val or train (default: test)")
+    e.add_argument("--direction", default=None, choices=("AtoB", "BtoA"),
+                   help="which side of the pairs is the input (default: the one the model "
+                        "file records)")
+    e.add_argument("--inference-mode", default=None,
+                   choices=("image_stats", "moving_stats", "batch_stats"),
+                   help="override the model's inference mode (batch_stats: seeded dropout)")
     e.add_argument("--val-fraction", type=float, default=None,
                    help="instead of --split: hold out this fraction of the training pairs "
                         "(seeded permutation, see --seed)")
@@ -231,44 +241,37 @@ def _run(args: argparse.Namespace) -> int:
         evaluate(args.model, args.data, split=args.split, out=args.out,
                  val_fraction=args.val_fraction, seed=args.seed, batch_size=args.batch_size,
                  data_dir=args.data_dir, inception_weights=args.inception_weights,
-                 semantic=args.semantic)
+                 semantic=args.semantic, direction=args.direction,
+                 inference_mode=args.inference_mode)
         if args.inception_weights is None:
             from pix2pix_tf.fid import MISSING
 
             print("note: " + MISSING)
         return 0
-    from pix2pix_tf.translate import load_generator, translate_files
-
-    generator, config = load_generator(args.model)
-    if args.direction is not None:
-        config = config.replace(direction=args.direction)
-    if args.inference_mode is not None and args.inference_mode != config.inference_mode:
-        from pix2pix_tf.generator import build_generator
-
-        config = config.replace(inference_mode=args.inference_mode)
-        rebuilt = build_generator(config)
-        rebuilt.set_weights(generator.get_weights())
-        generator = rebuilt
     from pathlib import Path
 
+    from pix2pix_tf.translate import translate_files
+    from pix2pix_tf.translator import Translator
     from pix2pix_tf.video import is_video, translate_video
 
+    translator = Translator.load(args.model, direction=args.direction,
+                                 inference_mode=args.inference_mode)
     videos = [p for p in args.inputs if is_video(p) and Path(p).is_file()]
     images = [p for p in args.inputs if p not in videos]
     if videos:
         single = len(args.inputs) == 1 and is_video(args.out)
         for video in videos:
             target = Path(args.out) if single else Path(args.out) / f"{Path(video).stem}.mp4"
-            info = translate_video(generator, config, video, target,
-                                   batch_size=args.batch_size)
+            info = translate_video(translator, video, target, batch_size=args.batch_size,
+                                   overwrite=args.overwrite)
             flicker = "n/a" if info["flicker"] is None else f"{info['flicker']:.2f}"
             print(f"Wrote {target}: {info['frames']} frames at {info['fps']:.3g} fps, "
                   f"{info['size'][0]}x{info['size'][1]}, {info['audio_streams']} audio "
                   f"stream(s) copied; temporal flicker {flicker} (consecutive-frame change "
                   "of the output / of the input)")
     if images:
-        written = translate_files(generator, config, images, args.out,
-                                  layout_choice=args.layout, batch_size=args.batch_size)
+        written = translate_files(translator, images, args.out, layout=args.layout,
+                                  batch_size=args.batch_size, overwrite=args.overwrite)
         print(f"Wrote {len(written)} image(s) to {args.out}")
     return 0
 

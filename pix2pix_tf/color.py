@@ -68,19 +68,6 @@ def to_rgb(inputs: tf.Tensor, outputs: tf.Tensor, color_space: str = "rgb") -> t
     return lab_to_rgb(tf.concat([L, ab], axis=-1)) * 2.0 - 1.0
 
 
-def model_input(image: tf.Tensor, config) -> tf.Tensor:
-    """uint8 image(s) with 1 or 3 channels, any size -> the model's input in [-1, 1]:
-    resized to the model's size (antialiased bilinear, as the data pipeline) and
-    converted to its channels (RGB, grayscale, or Lab's L)."""
-    from pix2pix_tf.data.pipeline import resize_to_model, to_channels, to_unit_range
-
-    if config.color_space == "lab":
-        return lab_pair(tf.clip_by_value(
-            resize_to_model(to_channels(image, 3), config.image_size), 0.0, 255.0))[0]
-    return to_unit_range(resize_to_model(to_channels(image, config.input_channels),
-                                         config.image_size))
-
-
 def rgb_generator(generator, config):
     """`generator` itself for RGB models; for Lab models, a Keras model with the same
     input (L) whose output is the RGB image in [-1, 1] (what exports contain)."""

@@ -40,7 +40,8 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
              val_fraction: float | None = None, seed: int = 0, batch_size: int = 8,
              data_dir: str | os.PathLike | None = None,
              inception_weights: str | os.PathLike | None = None,
-             semantic: str | os.PathLike | None = None) -> dict:
+             semantic: str | os.PathLike | None = None, direction: str | None = None,
+             inference_mode: str | None = None) -> dict:
     """Scores a generator on a split; returns the summary (also written to `out`).
 
     Args:
@@ -58,14 +59,19 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
         semantic: a segmenter `.keras` (see `pix2pix_tf.semantic`): adds the semantic
             score of the outputs, and of the real photos (`semantic_real`, the
             ceiling), against the input label maps.
+        direction: which side of the pairs is the input; default: the model's own.
+        inference_mode: override of the model's (see `pix2pix_tf.translator`).
+
+    The images go through the model's `Translator` (the inference contract): the same
+    preprocessing, network and output as `translate`; scores do not depend on
+    `batch_size`. SSIM and PSNR are computed on images in [0, 1].
     """
     import tensorflow as tf
 
-    from pix2pix_tf.color import to_rgb
     from pix2pix_tf.data.pipeline import make_dataset
     from pix2pix_tf.images import image_grid, save_png
     from pix2pix_tf.metrics import psnr, ssim
-    from pix2pix_tf.translate import load_generator, make_translator
+    from pix2pix_tf.translator import Translator
 
     feature_model = None
     if inception_weights is not None:  # load first: a bad file fails before scoring
@@ -77,7 +83,8 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
         from pix2pix_tf.semantic import load_segmenter
 
         segmenter = load_segmenter(semantic)
-    generator, config = load_generator(model)
+    translator = Translator.load(model, direction=direction, inference_mode=inference_mode)
+    config = translator.config
     if data is None:
         data = layout.recorded_data(model) if Path(model).is_dir() else None
         if data is None:
@@ -85,13 +92,12 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     source = _source(data, config, split, val_fraction, seed, data_dir)
     where = f"{source.description}" + (f" (--val-fraction {val_fraction}, seed {seed})"
                                        if val_fraction is not None else "")
-    run = make_translator(generator, config)
     rows: list[dict] = []
     inputs, outputs, targets = [], [], []
     names = list(source.names)
     for x, y in make_dataset(source, config, training=False, batch_size=batch_size):
-        fake = run(x)  # RGB, and the targets too (Lab models: L joined with ab)
-        y = to_rgb(x, y, config.color_space)
+        fake = translator(x)  # RGB, and the targets too (Lab models: L joined with ab)
+        y = translator.to_rgb(x, y)
         l1 = tf.reduce_mean(tf.abs(y - fake), axis=[1, 2, 3]).numpy()
         for i, values in enumerate(zip(l1, psnr(y, fake).numpy(), ssim(y, fake).numpy())):
             rows.append({"image": names[len(rows)], "l1": float(values[0]),

@@ -85,7 +85,9 @@ class Generator(keras.Model):
     Maps an image in [-1, 1] of shape (height, width, input_channels) to one of shape
     (height, width, output_channels) in [-1, 1] (tanh). `training=False` computes
     the config's deterministic `inference_mode` (the same function export writes).
-    The model file keeps only the architecture options (`config.architecture()`).
+    The model file keeps the architecture options (`config.architecture()`) and the
+    inference contract's `Preprocessor` (direction, fit; `pix2pix_tf.translator`), so
+    a bare generator file knows which half of an A|B image it takes.
 
     Args:
         config: a `Pix2PixConfig` (or its dict); `None` gives the paper's defaults.
@@ -108,15 +110,28 @@ class Generator(keras.Model):
         outputs = layers.Activation("tanh", dtype="float32", name="output")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
         self.pix2pix_config = config
+        self.preprocessor_recorded = True
 
     def get_config(self) -> dict:
+        from pix2pix_tf.translator import Preprocessor
+
         return {"config": self.pix2pix_config.architecture(), "name": self.name,
-                "trainable": self.trainable}
+                "trainable": self.trainable,
+                "preprocessor": Preprocessor.from_config(self.pix2pix_config).to_dict()}
 
     @classmethod
     def from_config(cls, config: dict) -> Generator:
+        from pix2pix_tf.translator import Preprocessor
+
         config = dict(config)
-        return cls(config=loaded_architecture(config.pop("config", None)), **config)
+        recorded = config.pop("preprocessor", None)
+        architecture = as_config(loaded_architecture(config.pop("config", None)))
+        if recorded is not None:
+            architecture = architecture.replace(
+                **Preprocessor.from_dict(recorded).config_changes())
+        model = cls(config=architecture, **config)
+        model.preprocessor_recorded = recorded is not None  # older files: direction unknown
+        return model
 
 
 def build_generator(config: Pix2PixConfig | None = None) -> keras.Model:

@@ -51,10 +51,11 @@ class Pix2Pix(keras.Model):
     means of `g_total = lambda_gan * g_gan + lambda_l1 * g_l1`, `d_total = (d_real + d_fake) / 2`
     and their terms; `evaluate` / `validation_data` report `l1`, `psnr` (dB), `ssim`.
 
-    Inference (`model(x)`, `predict`, `evaluate`) follows `config.inference_mode`:
-    "image_stats" and "moving_stats" are the generator's deterministic
-    `training=False`; "batch_stats" runs it in training mode (batch statistics and
-    dropout), as the paper and the TF tutorial do.
+    Inference (`model(x)`, `predict`, `evaluate`, the sample grids) follows the
+    inference contract (`pix2pix_tf.translator`) in the training precision, on the live
+    weights: "image_stats" and "moving_stats" are the generator's deterministic
+    `training=False`; "batch_stats" adds seeded dropout to each image's own statistics
+    (as the paper's test time at batch 1, without mixing the images of a batch).
 
     Args:
         config: a `Pix2PixConfig`; `None` gives the paper's defaults.
@@ -82,6 +83,12 @@ class Pix2Pix(keras.Model):
                               else build_discriminator(self.config))
         self._train_trackers = [keras.metrics.Mean(name=n) for n in TRAIN_METRICS]
         self._test_trackers = [keras.metrics.Mean(name=n) for n in TEST_METRICS]
+        from pix2pix_tf.translator import inference_network
+
+        # The generator itself, or (batch_stats) a network sharing its layers with dropout
+        # on; set past Keras' attribute tracking so its layers are not saved twice.
+        object.__setattr__(self, "_inference", inference_network(
+            self.generator, self.config, precision="as_trained"))
         self.g_optimizer: keras.optimizers.Optimizer | None = None
         self.d_optimizer: keras.optimizers.Optimizer | None = None
         self.built = True
@@ -142,8 +149,9 @@ class Pix2Pix(keras.Model):
         return self._train_trackers + self._test_trackers
 
     def call(self, inputs, training: bool = False):
-        training = bool(training) or self.config.inference_mode == "batch_stats"
-        return self.generator(inputs, training=training)
+        if training:
+            return self.generator(inputs, training=True)
+        return self._inference(inputs, training=False)
 
     def _d_losses(self, x, y, fake):
         real_logits = self.discriminator([x, y], training=True)

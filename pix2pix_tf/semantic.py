@@ -142,14 +142,14 @@ def scores_from_confusion(confusion: np.ndarray) -> dict:
             "class_iou": float(np.mean(hit[present] / (truth + pred - hit)[present]))}
 
 
-def semantic_scores(segmenter: Segmenter, config, source, generator=None) -> dict:
-    """The semantic score of `generator`'s photos (or, with None, of the real photos:
+def semantic_scores(segmenter: Segmenter, config, source, translator=None) -> dict:
+    """The semantic score of a `Translator`'s photos (or, with None, of the real photos:
     the ceiling) against the input label maps of `source` (labels -> photo)."""
     from pix2pix_tf.data.pipeline import make_dataset
 
     k = len(segmenter.palette)
     confusion = np.zeros((k, k), np.int64)
     for x, y in make_dataset(source, config, training=False, batch_size=8):
-        photos = y if generator is None else generator(x, training=False)
+        photos = y if translator is None else translator(x)
         confusion += _confusion(segmenter, photos, x)
     return scores_from_confusion(confusion)

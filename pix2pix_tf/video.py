@@ -2,8 +2,8 @@
 
     python -m pix2pix_tf translate --model runs/day2night input.mp4 --out output.mp4
 
-Frames are decoded, preprocessed exactly as `translate` does for images, run in
-batches through one compiled function, resized back to the frame size and encoded
+Frames are decoded and translated by the same `Translator` as images (the inference
+contract, `pix2pix_tf.translator`), in batches of one compiled function, and encoded
 with H.264 at the input's frame rate; the frame count is kept and audio streams are
 copied. The output is written to a temporary name and renamed when complete, so a
 failed or interrupted run never leaves a partial file under the final name.
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from pix2pix_tf.config import Pix2PixConfig
 from pix2pix_tf.errors import DataError
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
@@ -39,17 +38,19 @@ def _open(path: Path):
     return container
 
 
-def translate_video(generator, config: Pix2PixConfig, source: str | os.PathLike,
-                    target: str | os.PathLike, batch_size: int = 8,
-                    progress: bool = True) -> dict:
+def translate_video(translator, source: str | os.PathLike, target: str | os.PathLike,
+                    batch_size: int = 8, progress: bool = True,
+                    overwrite: bool = False) -> dict:
     """Translates every frame of `source` into the video `target`.
 
     Args:
-        generator, config: from `load_generator`.
+        translator: a `pix2pix_tf.translator.Translator`.
         source: the input video.
-        target: the output file (its folder is created; `.mp4` recommended).
-        batch_size: frames per call of the compiled generator.
+        target: the output file (its folder is created; `.mp4` recommended). An existing
+            file is kept unless `overwrite`; the input itself never is overwritten.
+        batch_size: frames per call of the compiled generator (results do not depend on it).
         progress: show a progress bar.
+        overwrite: replace an existing `target`.
 
     Returns:
         `{"frames", "fps", "size", "audio_streams", "flicker"}` where `flicker` is the
@@ -62,14 +63,13 @@ def translate_video(generator, config: Pix2PixConfig, source: str | os.PathLike,
     """
     import av
     import keras
-    import tensorflow as tf
-
-    from pix2pix_tf.color import model_input
-    from pix2pix_tf.data.pipeline import resize_to_model
-    from pix2pix_tf.images import to_uint8
-    from pix2pix_tf.translate import make_translator
 
     source, target = Path(source), Path(target)
+    if target.exists() and target.resolve() == source.resolve():
+        raise DataError(f"{target}: is the input video; choose another output.")
+    if target.exists() and not overwrite:
+        raise DataError(f"{target}: already exists; nothing was written. Pass --overwrite "
+                        "to replace it.")
     inp = _open(source)
     vin = inp.streams.video[0]
     width, height = vin.codec_context.width, vin.codec_context.height
@@ -77,6 +77,8 @@ def translate_video(generator, config: Pix2PixConfig, source: str | os.PathLike,
         inp.close()
         raise DataError(f"{source}: frames of {width}x{height}; H.264 (yuv420p) needs an even "
                         "width and height. Crop or scale the video by one pixel first.")
+    if translator.preprocessor.fit == "crop":  # crop-fitted models output their crop
+        height, width = translator.preprocessor.image_size
     rate = vin.average_rate or vin.guessed_rate or 25
     total = vin.frames or None
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +91,6 @@ def translate_video(generator, config: Pix2PixConfig, source: str | os.PathLike,
         audio = {}
         for s in inp.streams.audio:
             audio[s.index] = out.add_stream_from_template(s)
-        run = make_translator(generator, config)
         bar = keras.utils.Progbar(total, unit_name="frame") if progress else None
         frames, in_diffs, out_diffs = 0, [], []
         last_in = last_out = None
@@ -99,9 +100,7 @@ def translate_video(generator, config: Pix2PixConfig, source: str | os.PathLike,
             nonlocal frames, last_in, last_out
             if not pending:
                 return
-            batch = tf.stack([model_input(tf.constant(f), config) for f in pending])
-            y = resize_to_model(to_uint8(run(batch)), (height, width))
-            y = tf.cast(tf.round(tf.clip_by_value(y, 0, 255)), tf.uint8).numpy()
+            y = translator.translate_images(pending, layout="single")
             for frame_in, frame_out in zip(pending, y):
                 if last_in is not None:
                     in_diffs.append(np.abs(frame_in.astype(np.int16) - last_in).mean())

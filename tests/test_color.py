@@ -56,7 +56,8 @@ def _photos(folder, n=3):
 def test_lab_colorize_trains_translates_evaluates_and_exports(tmp_path):
     from pix2pix_tf.evaluation import evaluate
     from pix2pix_tf.export import run_export
-    from pix2pix_tf.translate import load_generator, translate_files
+    from pix2pix_tf.translate import translate_files
+    from pix2pix_tf.translator import Translator
 
     photos = _photos(tmp_path / "photos")
     config = tiny_config(color_space="lab", preprocess="none", flip=False, steps_per_epoch=2,
@@ -79,9 +80,9 @@ def test_lab_colorize_trains_translates_evaluates_and_exports(tmp_path):
     target = grid[:32, 64:96].numpy().astype("float32")
     assert np.abs(target - np.clip(photo[0].numpy(), 0, 255)).mean() < 1.5
 
-    generator, loaded = load_generator(run)
-    assert loaded.color_space == "lab"
-    written = translate_files(generator, loaded, [photos / "0.png"], tmp_path / "out")
+    translator = Translator.load(run)
+    assert translator.config.color_space == "lab"
+    written = translate_files(translator, [photos / "0.png"], tmp_path / "out")
     out = tf.io.decode_png(tf.io.read_file(str(written[0]))).numpy()
     assert out.shape == (40, 40, 3)
     # Translate keeps the input's lightness (only ab is generated).
@@ -98,8 +99,6 @@ def test_lab_colorize_trains_translates_evaluates_and_exports(tmp_path):
     from pix2pix_tf.export import TFLiteRunner
 
     runner = TFLiteRunner(tmp_path / "export" / "generator_fp32.tflite", 2)
-    from pix2pix_tf.translate import make_translator
-
     x1 = x[:1].numpy()
-    np.testing.assert_allclose(runner(x1), make_translator(generator, loaded)(x1), atol=1e-4)
+    np.testing.assert_allclose(runner(x1), translator(x1), atol=1e-4)
     assert runner(x1).shape == (1, 32, 32, 3)

@@ -172,20 +172,18 @@ def test_artifacts_compute_what_translate_computes(run_dir, exported):
     import tensorflow as tf
 
     from pix2pix_tf.export import OnnxRunner, TFLiteRunner
-    from pix2pix_tf.generator import build_generator
-    from pix2pix_tf.translate import load_generator, make_translator
+    from pix2pix_tf.translator import Translator
 
     out, entries = exported
-    g, c = load_generator(run_dir)
-    assert c.inference_mode == "image_stats"
+    translator = Translator.load(run_dir)
+    assert translator.config.inference_mode == "image_stats"
     x = np.random.default_rng(5).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
-    expected = np.asarray(make_translator(g, c)(tf.constant(x)))
+    expected = np.asarray(translator(tf.constant(x)))
     for runner in (TFLiteRunner(out / "generator_fp32.tflite", 2),
                    OnnxRunner(out / "generator.onnx", 2)):
         np.testing.assert_allclose(runner(x), expected, atol=1e-4)
-    moving = build_generator(c.replace(inference_mode="moving_stats"))
-    moving.set_weights(g.get_weights())
-    assert np.abs(np.asarray(moving(x, training=False)) - expected).max() > 1e-3
+    moving = Translator.load(run_dir, inference_mode="moving_stats")
+    assert np.abs(np.asarray(moving(x)) - expected).max() > 1e-3
     assert json.loads((out / "report.json").read_text())[0]["data"].startswith("built-in")
 
 

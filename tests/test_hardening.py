@@ -16,6 +16,7 @@ from pix2pix_tf.checkpoint import latest_checkpoint, save_training_state
 from pix2pix_tf.data import builtin, configure_for_data, make_dataset, resolve_data
 from pix2pix_tf.losses import discriminator_loss, generator_gan_loss, l1_loss
 from pix2pix_tf.translate import load_generator, translate_files
+from pix2pix_tf.translator import Translator
 
 
 def _x(n=2, size=32, c=3, seed=0):
@@ -140,6 +141,10 @@ def generator_and_config():
     return build_generator(c), c
 
 
+def _t(g, c, **kwargs):
+    return Translator(g, c, **kwargs)
+
+
 def _read(path):
     from PIL import Image
 
@@ -151,14 +156,13 @@ def test_translate_matches_the_evaluation_pipeline(tmp_path, generator_and_confi
     g, c = generator_and_config
     img = random_image(48, 40, seed=3)
     write_image(tmp_path / "in" / "a.png", img)
-    out = translate_files(g, c, [tmp_path / "in" / "a.png"], tmp_path / "out")
+    out = translate_files(_t(g, c), [tmp_path / "in" / "a.png"], tmp_path / "out")
     # The same input the pipeline gives evaluation (TF decode, antialiased bilinear).
-    from pix2pix_tf.data.pipeline import resize_to_model, to_unit_range
+    from pix2pix_tf.translator import resize, to_unit_range
 
-    x = to_unit_range(resize_to_model(img[None], c.image_size))
-    y = ((np.asarray(g(x, training=False))[0] + 1) * 127.5)
-    expected = np.asarray(tf.image.resize(np.clip(np.round(y), 0, 255)[None], (48, 40),
-                                          antialias=True))[0]
+    x = to_unit_range(resize(img[None], c.image_size))
+    y = np.asarray(tf.image.resize(g(x, training=False), (48, 40), antialias=True))[0]
+    expected = np.clip(np.floor((y + 1) * 127.5 + 0.5), 0, 255)
     assert np.abs(_read(out[0]).astype(float) - expected).max() <= 1.0
 
 
@@ -168,13 +172,14 @@ def test_translate_splits_ab_images_by_the_direction(tmp_path, generator_and_con
     write_image(tmp_path / "in" / "pair.png", np.concatenate([left, right], axis=1))
     write_image(tmp_path / "single" / "left.png", left)
     write_image(tmp_path / "single" / "right.png", right)
-    singles = translate_files(g, c, [tmp_path / "single"], tmp_path / "s")
-    (ab,) = translate_files(g, c, [tmp_path / "in"], tmp_path / "atob")
+    singles = translate_files(_t(g, c), [tmp_path / "single"], tmp_path / "s")
+    (ab,) = translate_files(_t(g, c), [tmp_path / "in"], tmp_path / "atob")
     np.testing.assert_array_equal(_read(ab), _read(singles[0]))
-    (ba,) = translate_files(g, c.replace(direction="BtoA"), [tmp_path / "in"], tmp_path / "btoa")
+    (ba,) = translate_files(_t(g, c.replace(direction="BtoA")), [tmp_path / "in"],
+                            tmp_path / "btoa")
     np.testing.assert_array_equal(_read(ba), _read(singles[1]))
-    (whole,) = translate_files(g, c, [tmp_path / "in"], tmp_path / "whole",
-                               layout_choice="single")
+    (whole,) = translate_files(_t(g, c), [tmp_path / "in"], tmp_path / "whole",
+                               layout="single")
     assert _read(whole).shape == (32, 64, 3)
 
 
@@ -183,19 +188,17 @@ def test_translate_never_overwrites_one_output_with_another(tmp_path, generator_
     write_image(tmp_path / "x" / "a.png", random_image(32, 32, seed=1))
     write_image(tmp_path / "x" / "a.jpg", random_image(32, 32, seed=2))
     write_image(tmp_path / "y" / "a.png", random_image(32, 32, seed=3))
-    out = translate_files(g, c, [tmp_path / "x", tmp_path / "y"], tmp_path / "out")
+    out = translate_files(_t(g, c), [tmp_path / "x", tmp_path / "y"], tmp_path / "out")
     assert [p.name for p in out] == ["a.png", "a-2.png", "a-3.png"]
     assert len({_read(p).tobytes() for p in out}) == 3
 
 
 def test_translate_batches_through_one_compiled_function(tmp_path, generator_and_config):
-    from pix2pix_tf.translate import make_translator
-
     g, c = generator_and_config
-    run = make_translator(g, c)
-    run(tf.constant(_x(3)))
-    run(tf.constant(_x(5)))
-    assert len(run._list_all_concrete_functions_for_serialization()) == 1
+    translator = _t(g, c)
+    translator(tf.constant(_x(3)))
+    translator(tf.constant(_x(5)))
+    assert len(translator._run._list_all_concrete_functions_for_serialization()) == 1
 
 
 # --- checkpoints ---------------------------------------------------------------------

@@ -49,14 +49,17 @@ def _probe(path):
 
 @pytest.fixture
 def generator():
+    from pix2pix_tf.translator import Translator
+
     c = tiny_config()
-    return build_generator(c), c
+    g = build_generator(c)
+    return g, Translator(g, c)
 
 
 def test_video_keeps_frames_rate_size_and_audio(tmp_path, generator):
-    g, c = generator
+    g, t = generator
     src = _write_video(tmp_path / "in.mp4")
-    info = translate_video(g, c, src, tmp_path / "out" / "out.mp4", batch_size=5,
+    info = translate_video(t, src, tmp_path / "out" / "out.mp4", batch_size=5,
                            progress=False)
     assert info["frames"] == 12 and info["audio_streams"] == 1
     assert info["flicker"] is not None and info["flicker"] > 0
@@ -67,7 +70,7 @@ def test_video_keeps_frames_rate_size_and_audio(tmp_path, generator):
 def test_video_without_audio_and_the_cli(tmp_path, generator):
     from pix2pix_tf.cli import main
 
-    g, c = generator
+    g, _ = generator
     g.save(tmp_path / "g.keras")
     _write_video(tmp_path / "clip.mp4", audio=False, frames=5)
     assert main(["translate", "--model", str(tmp_path / "g.keras"), str(tmp_path / "clip.mp4"),
@@ -76,28 +79,39 @@ def test_video_without_audio_and_the_cli(tmp_path, generator):
 
 
 def test_bad_videos_are_clear_errors_and_leave_nothing(tmp_path, generator, monkeypatch):
-    g, c = generator
+    g, t = generator
     (tmp_path / "text.mp4").write_text("not a video")
     with pytest.raises(DataError, match="text.mp4: not a readable video"):
-        translate_video(g, c, tmp_path / "text.mp4", tmp_path / "o1.mp4", progress=False)
+        translate_video(t, tmp_path / "text.mp4", tmp_path / "o1.mp4", progress=False)
     _write_video(tmp_path / "empty.mp4", frames=0, audio=False)
     _write_video(tmp_path / "empty.avi", frames=0, audio=False, codec="mpeg4")
     for empty in ("empty.mp4", "empty.avi"):  # no stream at all / a stream without frames
         with pytest.raises(DataError, match="no video frames"):
-            translate_video(g, c, tmp_path / empty, tmp_path / "o2.mp4", progress=False)
+            translate_video(t, tmp_path / empty, tmp_path / "o2.mp4", progress=False)
     _write_video(tmp_path / "odd.avi", frames=2, size=(33, 21), audio=False,
                  codec="rawvideo", pix_fmt="rgb24")
     with pytest.raises(DataError, match="33x21.*even"):
-        translate_video(g, c, tmp_path / "odd.avi", tmp_path / "o3.mp4", progress=False)
+        translate_video(t, tmp_path / "odd.avi", tmp_path / "o3.mp4", progress=False)
     # A failure midway leaves neither the final name nor a partial file.
-    import pix2pix_tf.translate
-
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("device lost")
 
-    monkeypatch.setattr(pix2pix_tf.translate, "make_translator", lambda *a: broken)
+    monkeypatch.setattr(t, "translate_images", broken)
     _write_video(tmp_path / "ok.mp4", frames=3, audio=False)
     with pytest.raises(RuntimeError):
-        translate_video(g, c, tmp_path / "ok.mp4", tmp_path / "o4.mp4", progress=False)
+        translate_video(t, tmp_path / "ok.mp4", tmp_path / "o4.mp4", progress=False)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(("o4", ".o4"))]
     assert not any(tmp_path.glob("o[123].mp4"))
+
+
+def test_video_never_overwrites_an_existing_file_or_its_input(tmp_path, generator):
+    _, t = generator
+    src = _write_video(tmp_path / "in.mp4", frames=2, audio=False)
+    (tmp_path / "out.mp4").write_bytes(b"precious")
+    with pytest.raises(DataError, match="out.mp4: already exists"):
+        translate_video(t, src, tmp_path / "out.mp4", progress=False)
+    assert (tmp_path / "out.mp4").read_bytes() == b"precious"
+    with pytest.raises(DataError, match="is the input video"):
+        translate_video(t, src, src, progress=False, overwrite=True)
+    translate_video(t, src, tmp_path / "out.mp4", progress=False, overwrite=True)
+    assert _probe(tmp_path / "out.mp4")[0] == 2

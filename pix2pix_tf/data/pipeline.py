@@ -14,45 +14,9 @@ import tensorflow as tf
 from pix2pix_tf.config import Pix2PixConfig
 from pix2pix_tf.data.sources import PairSource
 from pix2pix_tf.errors import DataError
+from pix2pix_tf.translator import decode, fit_to_model, to_channels, to_unit_range
 
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-def decode(contents: tf.Tensor, channels: int) -> tf.Tensor:
-    """Encoded image bytes (JPEG, PNG, BMP, GIF) -> uint8 (H, W, channels)."""
-    return _decode(contents, channels)
-
-
-def resize_to_model(images: tf.Tensor, size) -> tf.Tensor:
-    """uint8 or float images -> float32 pixels (0..255) at `size`, as every non-jittered
-    input is resized (evaluation, sample grids, translate): bilinear with antialiasing."""
-    return tf.image.resize(tf.cast(images, tf.float32), size, antialias=True)
-
-
-def to_unit_range(pixels: tf.Tensor) -> tf.Tensor:
-    """Pixels 0..255 -> the models' range [-1, 1]."""
-    return tf.clip_by_value(pixels, 0.0, 255.0) / 127.5 - 1.0
-
-
-def _decode(contents: tf.Tensor, channels: int) -> tf.Tensor:
-    img = tf.io.decode_image(contents, channels=channels, dtype=tf.uint8,
-                             expand_animations=False)
-    img.set_shape([None, None, channels])
-    return img
-
-
-def to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
-    """uint8 images with 1 or 3 channels -> `channels` (grayscale <-> RGB)."""
-    return _to_channels(img, channels)
-
-
-def _to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
-    have = img.shape[-1]
-    if have == channels:
-        return img
-    if channels == 1:
-        return tf.image.rgb_to_grayscale(img)
-    return tf.image.grayscale_to_rgb(img)
 
 
 def _encoded(source: PairSource, values):
@@ -78,8 +42,8 @@ def _loader(source: PairSource, config: Pix2PixConfig):
     ca, cb = config.a_channels, config.b_channels
     if source.storage == "arrays":
         a_all, b_all = tf.constant(source.a), tf.constant(source.b)
-        return lambda i: (_to_channels(tf.gather(a_all, i), ca),
-                          _to_channels(tf.gather(b_all, i), cb))
+        return lambda i: (to_channels(tf.gather(a_all, i), ca),
+                          to_channels(tf.gather(b_all, i), cb))
     read_a = _encoded(source, source.a)
     if source.layout == "task":
         from pix2pix_tf.data.tasks import TASKS
@@ -87,17 +51,17 @@ def _loader(source: PairSource, config: Pix2PixConfig):
         make_pair = TASKS[source.task].pair
 
         def load_task(i):
-            a, b = make_pair(_decode(read_a(i), 3))
-            return _to_channels(a, ca), _to_channels(b, cb)
+            a, b = make_pair(decode(read_a(i), 3))
+            return to_channels(a, ca), to_channels(b, cb)
         return load_task
     if source.layout == "ab":
         def load_ab(i):
-            img = _decode(read_a(i), max(ca, cb))
+            img = decode(read_a(i), max(ca, cb))
             half = tf.shape(img)[1] // 2
-            return _to_channels(img[:, :half], ca), _to_channels(img[:, half:2 * half], cb)
+            return to_channels(img[:, :half], ca), to_channels(img[:, half:2 * half], cb)
         return load_ab
     read_b = _encoded(source, source.b)
-    return lambda i: (_decode(read_a(i), ca), _decode(read_b(i), cb))
+    return lambda i: (decode(read_a(i), ca), decode(read_b(i), cb))
 
 
 def preprocess_pair(a: tf.Tensor, b: tf.Tensor, config: Pix2PixConfig, training: bool,
@@ -124,10 +88,9 @@ def preprocess_pair(a: tf.Tensor, b: tf.Tensor, config: Pix2PixConfig, training:
         pair = tf.image.stateless_random_crop(pair, size, seed=seed)
         if config.flip:
             pair = tf.image.stateless_random_flip_left_right(pair, seed=seed + [0, 1])
-    elif config.preprocess == "crop":
-        pair = tf.image.resize_with_crop_or_pad(pair, config.height, config.width)
-    else:
-        pair = resize_to_model(pair, config.image_size)
+    else:  # the inference contract's fit (pix2pix_tf.translator, step 3)
+        pair = fit_to_model(pair, config.image_size,
+                            "crop" if config.preprocess == "crop" else "resize")
     pair = tf.ensure_shape(pair, size)
     if lab:
         from pix2pix_tf.color import lab_pair

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pix2pix_tf import layout
 from pix2pix_tf.errors import DataError
 from pix2pix_tf.export.common import (
     FORMATS,
     QUANTIZATIONS,
     SUPPORTED,
     ExportError,
-    load,
+    exported_config,
     median_latency_ms,
     parse_list,
     remove,
@@ -38,6 +37,7 @@ from pix2pix_tf.export.onnx import DEFAULT_OPSET, OnnxRunner, export_onnx
 from pix2pix_tf.export.savedmodel import SavedModelRunner, export_savedmodel
 from pix2pix_tf.export.tflite import TFLiteRunner, export_tflite
 from pix2pix_tf.export.verify import THRESHOLDS, verify
+from pix2pix_tf.translator import Translator
 
 __all__ = ["ExportError", "OnnxRunner", "SavedModelRunner", "TFLiteRunner", "export_onnx",
            "export_savedmodel", "export_tflite", "run_export", "verify", "THRESHOLDS"]
@@ -119,7 +119,8 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                quantize: str | list[str] = "fp32,fp16,int8", out: str | os.PathLike = "exports",
                representative_data: str | os.PathLike | None = None, num_verify: int = 8,
                calibration_samples: int = 32, threads: int = 2, opset: int = DEFAULT_OPSET,
-               nchw: bool = False, int8_io: str = "uint8") -> list[dict]:
+               nchw: bool = False, int8_io: str = "uint8",
+               direction: str | None = None) -> list[dict]:
     """Exports, verifies and reports; the function behind `python -m pix2pix_tf export`.
 
     Each conversion runs in a child process (its peak RSS is reported) and writes to
@@ -139,6 +140,8 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
             enough).
         threads: threads for the runtimes' latency measurements.
         opset, nchw: ONNX options. int8_io: TFLite int8 input/output type.
+        direction: which half of an A|B image is the input, for the verification data
+            and every artifact's metadata; default: the one the model records.
 
     Returns:
         The report entries (one per artifact, plus the Keras reference).
@@ -156,8 +159,9 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
         raise DataError(f"--out {out}: cannot create the output folder ({e}).") from None
     if not os.access(out, os.W_OK):
         raise DataError(f"--out {out}: the output folder is not writable.")
-    generator, config = load(model)
-    if config.inference_mode == "batch_stats":
+    translator = Translator.load(model, direction=direction)
+    generator, config = translator.export_model(), exported_config(translator.config)
+    if translator.config.inference_mode == "batch_stats":
         print("note: this run infers in training mode (batch statistics + dropout noise, "
               "not exportable); the exports compute its deterministic part: each image "
               "normalised by its own statistics, no dropout (inference_mode image_stats).")
@@ -177,7 +181,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                 "psnr_db": None, "threads": "all",
                 "latency_ms": median_latency_ms(lambda x: generator(x, training=False), check),
                 "passed": True}]
-    model_file = str(layout.model_file(model))
+    model_file = str(model)  # the run directory itself: its config.json travels along
     with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
         work = Path(tmp)
         calib = work / "calibration.npy"
@@ -192,7 +196,8 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                          "threads": threads if fmt != "savedmodel" else "all"}
                 print(f"Exporting {fmt} {q} ...", flush=True)
                 peak, error = _convert_in_child(
-                    {"model": model_file, "format": fmt, "quantization": q, "out": str(staged),
+                    {"model": model_file, "direction": direction, "format": fmt,
+                     "quantization": q, "out": str(staged),
                      "calibration": str(calib), "opset": opset, "nchw": nchw,
                      "int8_io": int8_io}, work)
                 entry["peak_rss_mb"] = round(peak, 1)

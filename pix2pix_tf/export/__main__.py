@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     opt("--opset", "ONNX opset, at most 18", type=int)
     p.add_argument("--onnx-layout", choices=("nhwc", "nchw"), default="nhwc")
     opt("--int8-io", "TFLite int8 input/output type", choices=("uint8", "int8", "float"))
+    opt("--direction", "which half of an A|B image is the input; None: the one the model "
+        "file records", choices=("AtoB", "BtoA"))
     p.add_argument("--debug", action="store_true")
     args = p.parse_args(argv)
     given = {k: v for k, v in vars(args).items()

@@ -41,27 +41,25 @@ def parse_list(value: str | list[str], allowed: tuple[str, ...], option: str) ->
     return items
 
 
-def load(model_path: str | os.PathLike):
-    """`(generator, config)` from a run directory or a generator `.keras` file.
+def load(model_path: str | os.PathLike, direction: str | None = None):
+    """`(network, config)` to export, from a run directory or a generator `.keras` file.
 
-    A generator that computes in reduced precision (loaded under a mixed global policy)
-    is rebuilt in float32 with the same weights (mixed policies keep float32 variables):
-    exports are float32 graphs, whatever precision the run trained in. A Lab model
-    (`color_space="lab"`) comes wrapped so that its output is RGB.
+    The network is the model's `Translator.export_model()` (the inference contract,
+    `pix2pix_tf.translator`): float32 whatever precision the run trained in, its
+    deterministic inference mode, a Lab model's output converted to RGB. `config` is the
+    translator's (its direction and fit are written into every artifact's metadata).
     """
-    from pix2pix_tf.color import rgb_generator
-    from pix2pix_tf.generator import build_generator
-    from pix2pix_tf.translate import load_generator
+    from pix2pix_tf.translator import Translator
 
-    generator, config = load_generator(model_path)
-    config = config.replace(precision="float32")
-    if any(getattr(layer, "compute_dtype", "float32") != "float32"
-           for layer in generator.layers):
-        float32 = build_generator(config)
-        float32.set_weights(generator.get_weights())
-        generator = float32
-    # Lab colourisation models export L -> RGB: the artifact's output is the picture.
-    return rgb_generator(generator, config), config
+    translator = Translator.load(model_path, direction=direction)
+    return translator.export_model(), exported_config(translator.config)
+
+
+def exported_config(config: Pix2PixConfig) -> Pix2PixConfig:
+    """What an artifact computes: float32, and batch_stats' deterministic part."""
+    if config.inference_mode == "batch_stats":
+        config = config.replace(inference_mode="image_stats")
+    return config.replace(precision="float32")
 
 
 def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: int,

@@ -59,7 +59,7 @@ def _fold_constants(model) -> int:
 
 
 def export_onnx(generator, path: str | os.PathLike, opset: int = DEFAULT_OPSET,
-                nchw: bool = False) -> Path:
+                nchw: bool = False, config=None) -> Path:
     """Converts the generator (inference mode) and writes `path` (an `.onnx` file).
 
     Args:
@@ -67,6 +67,8 @@ def export_onnx(generator, path: str | os.PathLike, opset: int = DEFAULT_OPSET,
         path: output file.
         opset: ONNX opset, at most 18 (tf2onnx refuses 19).
         nchw: NCHW input and output (PyTorch-style) instead of NHWC.
+        config: the model's `Pix2PixConfig`: its inference contract goes into the
+            model's `metadata_props` (key "pix2pix_tf", JSON).
     """
     import onnx
     import tensorflow as tf
@@ -102,6 +104,14 @@ def export_onnx(generator, path: str | os.PathLike, opset: int = DEFAULT_OPSET,
                 np.asarray(by_name[inp.name].numpy()), inp.name))
             graph.input.remove(inp)
     _fold_constants(model)
+    if config is not None:
+        import json
+
+        from pix2pix_tf.translator import Preprocessor
+
+        entry = model.metadata_props.add()
+        entry.key, entry.value = "pix2pix_tf", json.dumps(
+            {"preprocessor": Preprocessor.from_config(config).to_dict()})
     onnx.checker.check_model(model)
     path = Path(path)
     onnx.save(model, str(path))

@@ -42,7 +42,7 @@ def serving_module(generator, training: bool = False, batch: int | None = None):
 
 
 def export_savedmodel(generator, out_dir: str | os.PathLike, name: str = "generator",
-                      version: int = 1, training: bool = False) -> Path:
+                      version: int = 1, training: bool = False, config=None) -> Path:
     """Writes `out_dir/name/version/` (a SavedModel) and returns that path.
 
     Args:
@@ -51,6 +51,8 @@ def export_savedmodel(generator, out_dir: str | os.PathLike, name: str = "genera
         name, version: TF Serving's `model_name/version` layout.
         training: run the generator in training mode (default False: the config's
             deterministic `inference_mode`, which the generator computes itself).
+        config: the model's `Pix2PixConfig`: its inference contract is written to
+            `assets.extra/pix2pix_tf.json` (TF Serving's folder for extra files).
     """
     import tensorflow as tf
 
@@ -58,6 +60,14 @@ def export_savedmodel(generator, out_dir: str | os.PathLike, name: str = "genera
     path = Path(out_dir) / name / str(version)
     tf.saved_model.save(module, str(path), signatures={
         "serving_default": module.serve_float, "serving_uint8": module.serve_uint8})
+    if config is not None:
+        import json
+
+        from pix2pix_tf.translator import Preprocessor
+
+        (path / "assets.extra").mkdir(exist_ok=True)
+        (path / "assets.extra" / "pix2pix_tf.json").write_text(json.dumps(
+            {"preprocessor": Preprocessor.from_config(config).to_dict()}, indent=2))
     return path
 
 

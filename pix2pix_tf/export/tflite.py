@@ -156,6 +156,11 @@ def describe(generator, quantization: str, io: str, config=None) -> dict:
                                    + (" (int8: apply the tensor's scale and zero point)"
                                       if io == "int8" else "")}
     direction = getattr(config, "direction", None)
+    preprocessor = None
+    if config is not None:
+        from pix2pix_tf.translator import Preprocessor
+
+        preprocessor = Preprocessor.from_config(config).to_dict()
     return {
         "model": "pix2pix_tf generator", "version": __version__,
         "quantization": quantization, "signature": "serving_default",
@@ -163,6 +168,8 @@ def describe(generator, quantization: str, io: str, config=None) -> dict:
         "output": {"name": "output", "shape": [1, h, w, c_out], "content": what_out},
         "pixels": ranges, "direction": direction,
         "color_space": getattr(config, "color_space", "rgb"),
+        # The inference contract (pix2pix_tf.translator): what the web page reads.
+        "preprocessor": preprocessor,
         "description": (f"pix2pix_tf {__version__} generator: {h}x{w} {what_in} -> "
                         f"{what_out}{f' ({direction})' if direction else ''}, {quantization}, "
                         f"{ranges['dtype']} {ranges['range'][0]}..{ranges['range'][1]}"),

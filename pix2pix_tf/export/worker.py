@@ -20,11 +20,11 @@ def main(job_path: str) -> int:
 
         from pix2pix_tf.export.common import load
 
-        generator, config = load(job["model"])
+        generator, config = load(job["model"], job.get("direction"))
         if job["format"] == "savedmodel":
             from pix2pix_tf.export.savedmodel import export_savedmodel
 
-            tmp = export_savedmodel(generator, job["out"] + ".repo")
+            tmp = export_savedmodel(generator, job["out"] + ".repo", config=config)
             os.replace(tmp, job["out"])
         elif job["format"] == "tflite":
             from pix2pix_tf.export.tflite import export_tflite
@@ -35,7 +35,7 @@ def main(job_path: str) -> int:
         else:
             from pix2pix_tf.export.onnx import export_onnx
 
-            export_onnx(generator, job["out"], job["opset"], job["nchw"])
+            export_onnx(generator, job["out"], job["opset"], job["nchw"], config=config)
     except Exception as e:  # reported to the parent as one line
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,411 @@
+"""The inference contract: what a generator's input is, and what its output means.
+
+Every path that runs a generator goes through this file: `translate` (images, A|B
+pairs, folders), video, `evaluate`, `fit`'s validation metrics and sample grids, the
+studies, every export (which fold the same steps into their graph or write
+`Preprocessor.to_dict()` into the artifact's metadata) and the web page (which reads
+that metadata: `pix2pix_tf/export/web/preprocess.js` mirrors `prepare` step by step).
+
+The contract, in order:
+
+1. **Input half.** An A|B file (exactly twice the model's aspect ratio) is split and
+   its input half taken: the left (A) for `direction="AtoB"`, the right (B) for "BtoA".
+2. **Channels.** The image becomes the model's input channels: RGB, grayscale
+   (`tf.image.rgb_to_grayscale` of the 8-bit pixels), or for a Lab colourisation model
+   the RGB photo, whose lightness L* is taken after step 3.
+3. **Fit.** `fit="resize"`: the whole image resized to the model's size (bilinear with
+   antialiasing, as training's resize), and the output resized back to the image's
+   size. `fit="crop"` (models trained with `preprocess="crop"`, which saw the native
+   scale): the centre crop at the model's size (zero-padded where the image is
+   smaller), and the output is that crop.
+4. **Range.** Pixels p (0..255) -> x = p / 127.5 - 1; Lab: x = L* / 50 - 1.
+5. **Network.** `inference_mode="image_stats"` (default): BatchNorm normalises each
+   image by its own statistics, dropout off — deterministic, the same for any batch;
+   "moving_stats": BatchNorm's moving averages; "batch_stats" (the paper's test
+   time): each image's own statistics *and* dropout, seeded — still batch-independent.
+   Computed in float32 unless `precision` says otherwise (a network trained in
+   bfloat16 is copied into a float32 one).
+6. **Output.** RGB in [-1, 1] (a Lab model's ab joined with the input's L* and
+   converted), then pixels p = round((y + 1) * 127.5), clipped to 0..255.
+
+The `Preprocessor` is saved inside the generator's `.keras` file (its config), so a
+bare generator file is self-describing: its direction and fit travel with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from pix2pix_tf.color import lab_pair, to_rgb
+from pix2pix_tf.errors import ConfigError, DataError
+
+FITS = ("resize", "crop")
+LAYOUTS = ("auto", "single", "ab")
+PRECISIONS = ("float32", "as_trained")
+# Where the web page and apps find what the exported model expects (see `to_dict`).
+METADATA_KEY = "preprocessor"
+
+
+# --- the steps, each one function, shared with the data pipeline -----------------------
+
+def decode(contents: tf.Tensor, channels: int) -> tf.Tensor:
+    """Encoded image bytes (JPEG, PNG, BMP, GIF) -> uint8 (H, W, channels)."""
+    img = tf.io.decode_image(contents, channels=channels, dtype=tf.uint8,
+                             expand_animations=False)
+    img.set_shape([None, None, channels])
+    return img
+
+
+def to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
+    """uint8 images with 1 or 3 channels -> `channels` (grayscale <-> RGB)."""
+    have = img.shape[-1]
+    if have == channels:
+        return img
+    if channels == 1:
+        return tf.image.rgb_to_grayscale(img)
+    return tf.image.grayscale_to_rgb(img)
+
+
+def resize(images: tf.Tensor, size) -> tf.Tensor:
+    """Images -> float32 at `size`: bilinear with antialiasing (training's resize)."""
+    return tf.image.resize(tf.cast(images, tf.float32), size, antialias=True)
+
+
+def fit_to_model(pixels: tf.Tensor, size, fit: str) -> tf.Tensor:
+    """Step 3: float pixels of any size -> the model's `size` ("resize" or "crop")."""
+    if fit == "crop":
+        return tf.image.resize_with_crop_or_pad(tf.cast(pixels, tf.float32), size[0], size[1])
+    return resize(pixels, size)
+
+
+def to_unit_range(pixels: tf.Tensor) -> tf.Tensor:
+    """Step 4: pixels 0..255 -> the models' range [-1, 1]."""
+    return tf.clip_by_value(pixels, 0.0, 255.0) / 127.5 - 1.0
+
+
+def to_pixels(images) -> np.ndarray:
+    """Step 6: images in [-1, 1] -> uint8 pixels (round half up; grayscale stays 1 channel)."""
+    images = np.asarray(images, dtype=np.float32)
+    return np.clip(np.floor((images + 1.0) * 127.5 + 0.5), 0, 255).astype(np.uint8)
+
+
+# --- the contract's parameters -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Preprocessor:
+    """What a generator's input is and how its output is read (see the module docstring).
+
+    Saved in the generator's file and in every export's metadata (`to_dict`).
+
+    Args:
+        image_size: the model's (height, width).
+        input_channels: 1 or 3 (a Lab model: 1, its L*).
+        output_channels: the network's output channels (Lab: 2, ab).
+        color_space: "rgb" or "lab".
+        direction: "AtoB" or "BtoA": which half of an A|B image is the input.
+        fit: "resize" or "crop" (step 3).
+        inference_mode: "image_stats", "moving_stats" or "batch_stats" (step 5).
+    """
+
+    image_size: tuple[int, int] = (256, 256)
+    input_channels: int = 3
+    output_channels: int = 3
+    color_space: str = "rgb"
+    direction: str = "AtoB"
+    fit: str = "resize"
+    inference_mode: str = "image_stats"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
+        if self.fit not in FITS:
+            raise ConfigError(f"`fit` must be one of {FITS}. Received: fit={self.fit!r}")
+        if self.direction not in ("AtoB", "BtoA"):
+            raise ConfigError("`direction` must be 'AtoB' or 'BtoA'. "
+                              f"Received: direction={self.direction!r}")
+
+    @classmethod
+    def from_config(cls, config) -> Preprocessor:
+        """The preprocessor of a `Pix2PixConfig` (crop-trained models fit by crop)."""
+        return cls(image_size=config.image_size, input_channels=config.input_channels,
+                   output_channels=config.output_channels, color_space=config.color_space,
+                   direction=config.direction,
+                   fit="crop" if config.preprocess == "crop" else "resize",
+                   inference_mode=config.inference_mode)
+
+    def config_changes(self) -> dict[str, Any]:
+        """The `Pix2PixConfig` options this preprocessor decides (for a loaded model)."""
+        changes: dict[str, Any] = {"direction": self.direction}
+        if self.fit == "crop":
+            changes["preprocess"] = "crop"
+        return changes
+
+    @property
+    def input_content(self) -> str:
+        """What the model's input channels hold: "rgb", "gray" or "lab_l"."""
+        if self.color_space == "lab":
+            return "lab_l"
+        return "gray" if self.input_channels == 1 else "rgb"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able; also what exports store as metadata (with the value ranges)."""
+        d = dataclasses.asdict(self)
+        d["image_size"] = list(self.image_size)
+        d["input_content"] = self.input_content
+        d["input_range"] = [-1.0, 1.0]
+        d["input_scale"] = ("x = L* / 50 - 1 (L* of the sRGB pixels, 0..100)"
+                            if self.color_space == "lab" else "x = p / 127.5 - 1")
+        d["output"] = "RGB in [-1, 1]: p = round((y + 1) * 127.5)"
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Preprocessor:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in fields})
+
+    # --- steps 1-4 ------------------------------------------------------------------------
+    def is_pair(self, height: int, width: int, layout: str = "auto") -> bool:
+        """Step 1: is an image of this size an A|B pair (`layout` "auto")?"""
+        if layout not in LAYOUTS:
+            raise ConfigError(f"`layout` must be one of {LAYOUTS}. Received: {layout!r}")
+        if layout != "auto":
+            return layout == "ab"
+        h, w = self.image_size
+        return width * h == 2 * height * w
+
+    def input_half(self, image, layout: str = "auto"):
+        """Step 1: the input half of an A|B image, else the image itself."""
+        height, width = int(image.shape[0]), int(image.shape[1])
+        if not self.is_pair(height, width, layout):
+            return image
+        half = width // 2
+        return image[:, :half] if self.direction == "AtoB" else image[:, half:2 * half]
+
+    def prepare(self, images) -> tf.Tensor:
+        """Steps 2-4: uint8 image(s) (H, W, 1 or 3), any size -> the model's input."""
+        images = tf.convert_to_tensor(images)
+        if self.color_space == "lab":
+            fitted = fit_to_model(to_channels(images, 3), self.image_size, self.fit)
+            return lab_pair(tf.clip_by_value(fitted, 0.0, 255.0))[0]
+        fitted = fit_to_model(to_channels(images, self.input_channels), self.image_size,
+                              self.fit)
+        return to_unit_range(fitted)
+
+    def to_rgb(self, inputs, outputs) -> tf.Tensor:
+        """Step 6: the network's outputs (or targets) as RGB in [-1, 1]."""
+        return to_rgb(inputs, outputs, self.color_space)
+
+    def restore(self, rgb, size: tuple[int, int]) -> np.ndarray:
+        """Step 6: RGB in [-1, 1] at the model's size -> uint8 pixels of the output: at
+        the input's `size` for "resize", the model's size for "crop"."""
+        if self.fit == "resize" and tuple(size) != tuple(self.image_size):
+            rgb = resize(rgb, size)
+        return to_pixels(rgb)
+
+
+# --- the network of step 5 ---------------------------------------------------------------
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class InferenceDropout(keras.layers.Dropout):
+    """Dropout that is on at inference (the paper's test-time noise, "batch_stats"),
+    seeded, so a translation is reproducible."""
+
+    def call(self, inputs, training=None):
+        return super().call(inputs, training=True)
+
+
+def _float32_copy(generator, config):
+    """The generator computing in float32 (the same weights, a new network) when any
+    of its layers computes in reduced precision; else `generator` itself."""
+    if all(getattr(layer, "compute_dtype", "float32") == "float32"
+           for layer in generator.layers):
+        return generator
+    from pix2pix_tf.generator import Generator
+
+    copy = Generator(config.replace(precision="float32"), name=generator.name)
+    copy.set_weights(generator.get_weights())
+    return copy
+
+
+def inference_network(generator, config, inference_mode: str | None = None,
+                      precision: str = "float32", seed: int = 0):
+    """The network step 5 runs: `generator` in `inference_mode` and `precision`.
+
+    `image_stats` / `moving_stats` are the generator's `training=False`; `batch_stats`
+    adds seeded dropout to image_stats (never BatchNorm's training mode, which would
+    mix images of a batch and update the moving averages). A mode other than the one
+    the generator was built with, or float32 for a reduced-precision generator, gives a
+    new network with the same weights; otherwise the layers are shared (live weights).
+    """
+    if precision not in PRECISIONS:
+        raise ConfigError(f"`precision` must be one of {PRECISIONS}. "
+                          f"Received: precision={precision!r}")
+    mode = inference_mode or config.inference_mode
+    built_stats = "moving" if config.inference_mode == "moving_stats" else "image"
+    wanted_stats = "moving" if mode == "moving_stats" else "image"
+    network = generator
+    if wanted_stats != built_stats:
+        from pix2pix_tf.generator import Generator
+
+        target = config.replace(inference_mode=mode,
+                                precision="float32" if precision == "float32" else
+                                config.precision)
+        network = Generator(target, name=generator.name)
+        network.set_weights(generator.get_weights())
+    elif precision == "float32":
+        network = _float32_copy(generator, config)
+    if mode == "batch_stats":
+        def clone(layer):
+            if isinstance(layer, keras.layers.Dropout):
+                return InferenceDropout(layer.rate, seed=seed, name=layer.name)
+            return layer  # shared: the same weights
+
+        network = keras.models.clone_model(network, clone_function=clone)
+    return network
+
+
+class Translator:
+    """A generator with its contract: images in, translated images out.
+
+    Args:
+        generator: a pix2pix_tf generator (`Generator`; loaded or live).
+        config: its `Pix2PixConfig`; default: the generator's own (`pix2pix_config`).
+        inference_mode: override of the config's (step 5).
+        precision: "float32" (default: a reduced-precision network is copied into
+            float32) or "as_trained" (the network's own precision, live weights: what
+            `fit`'s validation uses).
+        seed: dropout seed of "batch_stats".
+
+    Example:
+    ```python
+    translator = Translator.load("runs/facades")
+    pixels = translator.translate_image(uint8_image)  # A|B pairs: their input half
+    y = translator(x)  # model inputs in [-1, 1] -> RGB in [-1, 1]
+    ```
+    """
+
+    def __init__(self, generator, config=None, inference_mode: str | None = None,
+                 precision: str = "float32", seed: int = 0):
+        config = config if config is not None else generator.pix2pix_config
+        if inference_mode is not None:
+            from pix2pix_tf.config import INFERENCE_MODES
+
+            if inference_mode not in INFERENCE_MODES:
+                raise ConfigError(f"`inference_mode` must be one of {INFERENCE_MODES}. "
+                                  f"Received: inference_mode={inference_mode!r}")
+        self.network = inference_network(generator, config, inference_mode, precision, seed)
+        self.config = config.replace(inference_mode=inference_mode or config.inference_mode)
+        self.preprocessor = Preprocessor.from_config(self.config)
+        self.generator = generator
+        spec = tf.TensorSpec([None, *self.preprocessor.image_size,
+                              self.preprocessor.input_channels], tf.float32)
+        network, pre = self.network, self.preprocessor
+
+        @tf.function(input_signature=[spec], reduce_retracing=True)
+        def run(x):
+            return pre.to_rgb(x, network(x, training=False))
+
+        self._run = run
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, direction: str | None = None,
+             inference_mode: str | None = None, precision: str = "float32") -> Translator:
+        """A translator from a run directory or a generator `.keras` file;
+        `direction` overrides the recorded one (files written before it was recorded)."""
+        generator, config = load_generator(path)
+        if direction is not None:
+            config = config.replace(direction=direction)
+        return cls(generator, config, inference_mode=inference_mode, precision=precision)
+
+    def __call__(self, x) -> tf.Tensor:
+        """Model inputs in [-1, 1] (N, H, W, C) -> RGB outputs in [-1, 1] (steps 5-6)."""
+        return self._run(tf.convert_to_tensor(x, tf.float32))
+
+    def to_rgb(self, inputs, outputs) -> tf.Tensor:
+        return self.preprocessor.to_rgb(inputs, outputs)
+
+    def translate_images(self, images: list[np.ndarray], layout: str = "auto") -> list[np.ndarray]:
+        """uint8 images (H, W, 1 or 3), any sizes -> uint8 RGB translations (steps 1-6)."""
+        pre = self.preprocessor
+        halves = [pre.input_half(np.asarray(img), layout) for img in images]
+        if not halves:
+            return []
+        y = self(tf.stack([pre.prepare(h) for h in halves])).numpy()
+        return [pre.restore(y[i:i + 1], h.shape[:2])[0] for i, h in enumerate(halves)]
+
+    def translate_image(self, image: np.ndarray, layout: str = "auto") -> np.ndarray:
+        """One uint8 image -> its uint8 RGB translation (see `translate_images`)."""
+        return self.translate_images([image], layout)[0]
+
+    def export_model(self) -> keras.Model:
+        """The deterministic float32 network as exports contain it: model input in
+        [-1, 1] -> RGB in [-1, 1] (a Lab model's L -> RGB conversion inside)."""
+        from pix2pix_tf.color import rgb_generator
+
+        if self.config.inference_mode == "batch_stats":
+            network = inference_network(self.generator, self.config, "image_stats")
+        else:
+            network = self.network
+        return rgb_generator(network, self.config)
+
+
+# --- loading ----------------------------------------------------------------------------
+
+def load_model_file(path: str | os.PathLike, what: str = "Keras model"):
+    """`keras.models.load_model(path, compile=False)`, with a missing, damaged or foreign
+    file reported as one `DataError` line naming it."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file.")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as e:  # Keras raises many types for a bad archive
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise DataError(f"{path}: not a readable {what} file ({type(e).__name__}: "
+                        f"{first[:200]}).") from None
+
+
+def load_generator(path: str | os.PathLike):
+    """Loads a generator from a run directory or a `.keras` file.
+
+    Returns:
+        `(generator, config)`: `config` is the run's `Pix2PixConfig` (its `config.json`)
+        with the saved model's architecture and preprocessor; for a bare `.keras` file,
+        what the file records (architecture, direction, fit) with the other options at
+        their defaults.
+
+    Raises:
+        DataError: a missing, damaged or foreign file (one line naming it).
+    """
+    import pix2pix_tf  # noqa: F401  (registers the serialisable classes)
+    from pix2pix_tf import layout
+    from pix2pix_tf.config import Pix2PixConfig
+
+    path = Path(path)
+    model_file = layout.model_file(path)
+    if not model_file.exists():
+        raise DataError(f"{model_file}: no such model file"
+                        + (" (has the run saved a checkpoint yet?)" if path.is_dir() else "")
+                        + ".")
+    model = load_model_file(model_file)
+    if not hasattr(model, "pix2pix_config") or len(model.inputs) != 1:
+        raise DataError(f"{model_file}: a Keras model, but not a pix2pix_tf generator "
+                        f"({type(model).__name__} with {len(model.inputs)} input(s)).")
+    config = model.pix2pix_config
+    run_config = layout.config_path(path) if path.is_dir() else None
+    if run_config is not None and run_config.exists():
+        saved = Pix2PixConfig.load(run_config)
+        # The model file is the authority on the architecture it holds.
+        config = saved.replace(**{k: v for k, v in config.architecture().items()
+                                  if k != "image_size"}, image_size=config.image_size)
+    elif not getattr(model, "preprocessor_recorded", True):
+        print(f"note: {model_file} was saved before generators recorded their direction; "
+              "assuming AtoB (pass --direction to say otherwise).")
+    return model, config
