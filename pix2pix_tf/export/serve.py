@@ -97,8 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
         route = unquote(urlparse(self.path).path)
         if route in ("/", "/index.html"):
             return self._file(WEB / "index.html")
-        if route == "/app.js":
-            return self._file(WEB / "app.js")
+        if route in ("/app.js", "/preprocess.js"):
+            return self._file(WEB / route[1:])
         if route == "/models.json":
             body = json.dumps(list_models(self.server.models)).encode()
             return self._send(body, "application/json")

@@ -2,13 +2,17 @@
 //
 // Served by `python -m pix2pix_tf serve --model EXPORT_DIR`, which lists the folder's
 // .tflite files and their metadata at models.json. The model's own metadata says how
-// to feed it: a uint8 model takes RGB pixels 0-255 and returns pixels (the
-// normalisation is inside its integer graph); a float model takes x = p / 127.5 - 1.
+// to feed it: its `preprocessor` (the inference contract of pix2pix_tf/translator.py:
+// channels or Lab lightness, resize or crop, range), applied by ./preprocess.js exactly
+// as Python applies it; a uint8 model takes those values as pixels 0-255 and returns
+// pixels (the normalisation is inside its integer graph), a float model takes [-1, 1].
 //
 // Query parameters: model=NAME.tflite, accelerator=wasm|webgpu, image=URL (shown and
 // translated at start), report=1 (POST the output pixels and the latency to
 // /result: the browser test uses it).
 import {loadAndCompile, loadLiteRt, Tensor} from '@litertjs/core';
+
+import {fallbackPreprocessor, prepare, toPixels, toUint8} from './preprocess.js';
 
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
@@ -41,58 +45,39 @@ async function compile(name, accelerator) {
   status(`${describe(entry)}\ncompiled in ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
-// The model's input size and channels from its own tensor details.
+// The model's input tensor, and its preprocessor (from its metadata).
 function inputSpec() {
   const detail = compiled.getInputDetails()[0];
   const [, h, w, c] = Array.from(detail.shape);
-  return {h, w, c, dtype: detail.dtype};
+  const pre = current.metadata.preprocessor || fallbackPreprocessor(detail.shape);
+  return {h, w, c, dtype: detail.dtype, pre};
 }
 
-// Draws `source` (an image or bitmap) into the input canvas at the model's size (centre
-// crop to its aspect ratio) and returns the RGBA pixels.
-function drawInput(source, h, w) {
+// The image's own RGBA pixels at its own size (no resampling by the canvas), and the
+// input canvas showing the image.
+function readPixels(source) {
   const canvas = $('input');
-  canvas.width = w;
-  canvas.height = h;
+  canvas.width = source.width;
+  canvas.height = source.height;
   const ctx = canvas.getContext('2d', {willReadFrequently: true});
-  const sw = source.width, sh = source.height;
-  const scale = Math.max(w / sw, h / sh);
-  const cw = w / scale, ch = h / scale;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(source, (sw - cw) / 2, (sh - ch) / 2, cw, ch, 0, 0, w, h);
-  return ctx.getImageData(0, 0, w, h).data;
+  ctx.drawImage(source, 0, 0);
+  return ctx.getImageData(0, 0, source.width, source.height).data;
 }
 
-function toInputTensor(rgba, spec) {
-  const n = spec.h * spec.w;
-  const pixels = spec.dtype === 'uint8' ? new Uint8Array(n * spec.c)
-                                        : new Float32Array(n * spec.c);
-  const norm = spec.dtype === 'uint8' ? (p) => p : (p) => p / 127.5 - 1;
-  for (let i = 0; i < n; i++) {
-    const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2];
-    if (spec.c === 1) {
-      pixels[i] = norm(Math.round(0.299 * r + 0.587 * g + 0.114 * b));
-    } else {
-      pixels[3 * i] = norm(r); pixels[3 * i + 1] = norm(g); pixels[3 * i + 2] = norm(b);
-    }
-  }
-  return new Tensor(pixels, [1, spec.h, spec.w, spec.c]);
+function toInputTensor(source, spec) {
+  const x = prepare(readPixels(source), source.height, source.width, spec.pre);
+  const values = spec.dtype === 'uint8' ? toUint8(x) : x;
+  return {tensor: new Tensor(values, [1, spec.h, spec.w, spec.c]), values};
 }
 
-// Output tensor values -> uint8 RGB pixels (float outputs are in [-1, 1]).
-function toPixels(values, floatOutput) {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const p = floatOutput ? Math.round((values[i] + 1) * 127.5) : values[i];
-    out[i] = Math.max(0, Math.min(255, p));
-  }
-  return out;
-}
-
-function drawOutput(rgb, h, w, c) {
+// The output at the model's size, shown at the input's aspect ratio (a "resize" model's
+// output stands for the whole image; Python resizes it back the same way).
+function drawOutput(rgb, h, w, c, aspect) {
   const canvas = $('output');
   canvas.width = w;
   canvas.height = h;
+  canvas.style.aspectRatio = String(current.metadata.preprocessor?.fit === 'crop' ? w / h
+                                                                                  : aspect);
   const ctx = canvas.getContext('2d');
   const image = ctx.createImageData(w, h);
   for (let i = 0; i < h * w; i++) {
@@ -105,7 +90,7 @@ function drawOutput(rgb, h, w, c) {
 async function translate(source) {
   lastImage = source;
   const spec = inputSpec();
-  const input = toInputTensor(drawInput(source, spec.h, spec.w), spec);
+  const {tensor: input, values: inputValues} = toInputTensor(source, spec);
   // One warm-up run (first-run allocations, WebGPU shader compilation), then timed runs.
   const runOnce = async () => {
     const start = performance.now();
@@ -128,15 +113,16 @@ async function translate(source) {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const outChannels = compiled.getOutputDetails()[0].shape[3];
-  const rgb = toPixels(values, !(values instanceof Uint8Array));
-  drawOutput(rgb, spec.h, spec.w, outChannels);
+  const rgb = toPixels(values);
+  drawOutput(rgb, spec.h, spec.w, outChannels, source.width / source.height);
   const threads = self.crossOriginIsolated ? navigator.hardwareConcurrency : 1;
   status(`${describe(models.find((m) => m.name === current.name))}\n` +
          `${current.accelerator}: ${median.toFixed(1)} ms per image (median of 5, ` +
          `${threads} thread(s))`);
   return {pixels: rgb, latency_ms: median, times_ms: times, threads,
           accelerator: current.accelerator, model: current.name,
-          shape: [spec.h, spec.w, outChannels]};
+          shape: [spec.h, spec.w, outChannels], input: Array.from(inputValues),
+          preprocessor: spec.pre};
 }
 
 async function loadImage(url) {
