@@ -140,6 +140,7 @@ def translate_files(generator, config: Pix2PixConfig, inputs: list[str | os.Path
 
     from pix2pix_tf.color import model_input
     from pix2pix_tf.data.pipeline import decode, resize_to_model
+    from pix2pix_tf.data.sources import check_pixel_count
     from pix2pix_tf.images import save_png, to_uint8
 
     if layout_choice not in LAYOUTS:
@@ -166,6 +167,7 @@ def translate_files(generator, config: Pix2PixConfig, inputs: list[str | os.Path
         chunk = files[start:start + batch_size]
         xs, sizes = [], []
         for path in chunk:
+            check_pixel_count(path)  # a decompression bomb: one line, not an OOM
             try:
                 img = decode(tf.io.read_file(str(path)), 3)
             except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:
