@@ -26,7 +26,10 @@ def serve_main(argv: list[str]) -> int:
                     ".tflite files in the browser with LiteRT.js.")
     p.add_argument("--model", required=True, help="export folder with .tflite files")
     p.add_argument("--port", type=int, default=8000, help="(default: 8000)")
-    p.add_argument("--host", default="127.0.0.1", help="(default: 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="(default: 127.0.0.1) requests must name it, localhost or 127.0.0.1 "
+                        "in their Host header; 0.0.0.0 also accepts IP addresses and this "
+                        "machine's name")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     args = p.parse_args(argv)
     from pix2pix_tf.export.serve import serve
