@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import traceback
+from pathlib import Path
 
 EPILOG = """examples:
   python -m pix2pix_tf export --model runs/facades --out exports/facades
@@ -116,7 +117,10 @@ def _int8_refused(refused: list[dict], entries: list[dict]) -> str:
             if small else "no other .tflite was requested")
     scores = ", ".join(f"{x['format']} {x['quantization']}: PSNR {x.get('psnr_db')} dB, "
                        f"needs {x.get('threshold')}" for x in refused)
-    return (f"note: full-integer int8 was refused ({scores}); nothing was written for it. "
+    removed = [Path(x["previous_removed"]).name for x in refused if x.get("previous_removed")]
+    gone = (f" (the previous export's {', '.join(removed)} was removed)" if removed else "")
+    return (f"note: full-integer int8 was refused ({scores}); nothing was written for it"
+            f"{gone}. "
             f"{best}. For int8 weights try `--quantize dynamic` (see pix2pix_tf/export/README.md); "
             "asking for `--quantize int8` explicitly makes a refusal an error (exit 1).")
 
