@@ -75,3 +75,10 @@ def test_a_bind_to_every_interface_also_answers_ip_literals_and_the_machines_nam
         assert not server.host_allowed(f"10.1.2.3:{port + 1}")
     finally:
         server.server_close()
+
+
+def test_a_file_named_tflite_that_is_not_one_is_left_out_not_a_server_error(page, capsys):
+    (page.models / "mine.tflite").write_bytes(b"not a flatbuffer")
+    status, body = _request(page, "GET", "/models.json")
+    assert status == 200 and json.loads(body) == []
+    assert "mine.tflite: not a readable .tflite" in capsys.readouterr().out

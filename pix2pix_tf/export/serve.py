@@ -56,8 +56,13 @@ def list_models(folder: Path) -> list[dict]:
     models = []
     # Smallest first: the int8 (uint8 pixels) model is the phone's and the page's default.
     for path in sorted(folder.glob("*.tflite"), key=lambda p: p.stat().st_size):
+        try:
+            metadata = read_metadata(path)
+        except Exception:  # noqa: BLE001  (not a TFLite flatbuffer: not offered, no 500)
+            print(f"note: {path}: not a readable .tflite file; not offered to the page.")
+            continue
         models.append({"name": path.name, "size_bytes": path.stat().st_size,
-                       "metadata": read_metadata(path), "report": report.get(path.name)})
+                       "metadata": metadata, "report": report.get(path.name)})
     return models
 
 
