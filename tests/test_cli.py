@@ -166,6 +166,7 @@ def test_decompression_bomb_in_train_data_is_one_line_or_skipped(tmp_path, ab_di
     assert main([*args, "--out", str(tmp_path / "r1")]) == 2
     err = capsys.readouterr().err
     assert "huge.png: image too large" in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: ")
     assert main([*args, "--out", str(tmp_path / "r2"), "--skip-bad-files"]) == 0
     out = capsys.readouterr().out
     assert "Skipped 1" in out and "huge.png" in out
