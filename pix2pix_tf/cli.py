@@ -142,13 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", required=True, help="run directory or generator .keras file")
     e.add_argument("--data", default=None,
                    help="--data spec as for train; default: the run's recorded data")
-    e.add_argument("--split", default="test", help="test, val or train (default: test)")
     e.add_argument("--direction", default=None, choices=("AtoB", "BtoA"),
                    help="which side of the pairs is the input (default: the one the model "
                         "file records)")
     e.add_argument("--inference-mode", default=None,
                    choices=("image_stats", "moving_stats", "batch_stats"),
                    help="override the model's inference mode (batch_stats: seeded dropout)")
+    e.add_argument("--split", default=None,
+                   help="test, val or train (default: test, else val; a folder without "
+                        "train/val/test subfolders: all of it)")
     e.add_argument("--val-fraction", type=float, default=None,
                    help="instead of --split: hold out this fraction of the training pairs "
                         "(seeded permutation, see --seed)")

@@ -19,24 +19,44 @@ from pix2pix_tf import layout
 from pix2pix_tf.errors import ConfigError, DataError
 
 
-def _source(data, config, split: str, val_fraction: float | None, seed: int, data_dir):
-    from pix2pix_tf.data.resolve import resolve_data
+def _source(data, config, split: str | None, val_fraction: float | None, seed: int,
+            data_dir):
+    """`(source, label)`: the pairs to score and the name of the `eval_LABEL` folder."""
+    from pix2pix_tf.data.resolve import is_flat_folder, resolve_data
 
     if val_fraction is not None:
         if not 0.0 < val_fraction < 1.0:
             raise ConfigError(f"`val_fraction` must be in (0, 1). Received: {val_fraction}")
         return resolve_data(data, config, "train", data_dir).split_fraction(
-            val_fraction, seed)[1]
+            val_fraction, seed)[1], "holdout"
+    flat = is_flat_folder(data)
+    if split is None:  # the data's test split, else its val split, else a flat folder whole
+        for name in () if flat else ("test", "val"):
+            if (source := resolve_data(data, config, name, data_dir)) is not None:
+                return source, name
+        if flat:
+            return resolve_data(data, config, "train", data_dir), "all"
+        raise DataError(f"--data {data}: no 'test' or 'val' split. Use --split train, or "
+                        "--val-fraction F to hold out a fraction of its pairs (the same "
+                        "--seed holds out the same pairs as training did).")
+    if flat:
+        # A flat folder is all "train" (what training read); it has no val or test.
+        if split != "train":
+            raise DataError(f"--split {split}: --data {data} is one folder of pairs without "
+                            "train/val/test subfolders; leave out --split to score all of it, "
+                            "or use --val-fraction F to score a held-out fraction.")
+        print(f"note: --split train: {data} has no train/val/test subfolders; scoring all "
+              "of it.")
     source = resolve_data(data, config, split, data_dir)
     if source is None:
         raise DataError(f"--data {data}: no '{split}' split. Use --split with a split it has, "
-                        "or --val-fraction F to hold out a fraction of its pairs (the "
-                        "same --seed holds out the same pairs as training did).")
-    return source
+                        "or --val-fraction F to hold out a fraction of its pairs (the same "
+                        "--seed holds out the same pairs as training did).")
+    return source, split
 
 
 def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
-             split: str = "test", out: str | os.PathLike | None = None,
+             split: str | None = None, out: str | os.PathLike | None = None,
              val_fraction: float | None = None, seed: int = 0, batch_size: int = 8,
              data_dir: str | os.PathLike | None = None,
              inception_weights: str | os.PathLike | None = None,
@@ -47,8 +67,10 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     Args:
         model: run directory or generator `.keras` file.
         data: `--data` spec; default: the run's recorded training data.
-        split: "test", "val" or "train" of the data.
-        out: output folder; default `RUN/eval_SPLIT` (or beside the `.keras` file).
+        split: "test", "val" or "train" of the data; default: its test split, else its
+            val split, else (a folder without split subfolders) all of its pairs.
+        out: output folder; default `RUN/eval_SPLIT` (`eval_all` for a whole folder; or
+            beside the `.keras` file).
         val_fraction: instead of a split, hold out this fraction of the training pairs
             (a seeded permutation: deterministic given `seed`).
         seed: the hold-out permutation's seed.
@@ -89,7 +111,7 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
         data = layout.recorded_data(model) if Path(model).is_dir() else None
         if data is None:
             raise DataError(f"{model}: no recorded training data; pass --data.")
-    source = _source(data, config, split, val_fraction, seed, data_dir)
+    source, label = _source(data, config, split, val_fraction, seed, data_dir)
     where = f"{source.description}" + (f" (--val-fraction {val_fraction}, seed {seed})"
                                        if val_fraction is not None else "")
     rows: list[dict] = []
@@ -105,7 +127,7 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
             inputs.append(x[i].numpy())
             outputs.append(fake[i].numpy())
             targets.append(y[i].numpy())
-    name = f"eval_{'holdout' if val_fraction is not None else split}"
+    name = f"eval_{label}"
     if out is None:
         out = (Path(model) / name if Path(model).is_dir()
                else Path(model).parent / f"{Path(model).stem}_{name}")

@@ -55,6 +55,9 @@ def output_names(files: list[Path]) -> list[str]:
 def _read(path: Path) -> np.ndarray:
     import tensorflow as tf
 
+    from pix2pix_tf.data.sources import check_pixel_count
+
+    check_pixel_count(path)  # a decompression bomb: one line, not an out-of-memory
     try:
         return decode(tf.io.read_file(str(path)), 3).numpy()
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:

@@ -69,3 +69,17 @@ def _float32_for_auto(request, monkeypatch):
 
     monkeypatch.setattr(precision, "device_precision",
                         lambda: ("float32", "tests pin auto to float32"))
+
+
+def write_bomb_png(path: Path, width: int = 20000, height: int = 20000) -> Path:
+    """A tiny PNG whose header declares `width`x`height`: Pillow refuses it as a
+    decompression bomb at open, without the file being large."""
+    import struct
+    import zlib
+
+    buf = bytearray(write_image(path, random_image(2, 2)).read_bytes())
+    # IHDR's data starts at byte 16 (8 signature + 4 length + 4 type); its CRC follows.
+    buf[16:24] = struct.pack(">II", width, height)
+    buf[29:33] = struct.pack(">I", zlib.crc32(bytes(buf[12:29])))
+    path.write_bytes(bytes(buf))
+    return path

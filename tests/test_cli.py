@@ -156,3 +156,30 @@ def test_url_out_is_one_clear_line(tmp_path, capsys, monkeypatch):
     assert main(["train", "--out", "gs://bucket/run", *TINY]) == 2
     assert "only local folders" in capsys.readouterr().err
     assert not (tmp_path / "gs:").exists()
+
+
+def test_decompression_bomb_in_train_data_is_one_line_or_skipped(tmp_path, ab_dir, capsys):
+    from conftest import write_bomb_png
+
+    write_bomb_png(ab_dir / "huge.png")
+    args = ["train", "--data", str(ab_dir), *TINY, "--epochs", "1"]
+    assert main([*args, "--out", str(tmp_path / "r1")]) == 2
+    err = capsys.readouterr().err
+    assert "huge.png: image too large" in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: ")
+    assert main([*args, "--out", str(tmp_path / "r2"), "--skip-bad-files"]) == 0
+    out = capsys.readouterr().out
+    assert "Skipped 1" in out and "huge.png" in out
+
+
+def test_decompression_bomb_in_translate_is_one_line(tmp_path):
+    from conftest import tiny_config, write_bomb_png
+
+    from pix2pix_tf.errors import DataError
+    from pix2pix_tf.generator import build_generator
+    from pix2pix_tf.translate import translate_files
+
+    c = tiny_config()
+    write_bomb_png(tmp_path / "in" / "huge.png")
+    with pytest.raises(DataError, match="huge.png: image too large"):
+        translate_files(build_generator(c), c, [tmp_path / "in"], tmp_path / "out")

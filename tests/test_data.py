@@ -183,3 +183,14 @@ def test_colorize_task_pairs_grayscale_with_colour(tmp_path):
 def test_colorize_task_on_a_missing_folder(tmp_path, config):
     with pytest.raises(DataError, match="nowhere"):
         resolve_data(f"colorize:{tmp_path / 'nowhere'}", config)
+
+
+def test_decompression_bomb_is_a_bad_file_naming_it(ab_dir, config, capsys):
+    from conftest import write_bomb_png
+
+    write_bomb_png(ab_dir / "huge.png")
+    with pytest.raises(DataError, match="huge.png: image too large to decode safely"):
+        ab_folder(ab_dir, config)
+    src = ab_folder(ab_dir, config.replace(skip_bad_files=True))
+    assert len(src) == 6 and src.skipped[0][0].endswith("huge.png")
+    assert "huge.png" in capsys.readouterr().out

@@ -205,6 +205,36 @@ def test_default_command_reports_a_refused_int8_and_succeeds(run_dir, tmp_path, 
                         "--calibration-samples", "2"]) == 1
 
 
+def test_reexport_removes_the_previous_exports_artifacts_it_did_not_write(run_dir, tmp_path,
+                                                                          capsys, monkeypatch):
+    """A refused int8 must not leave the previous model's generator_int8.tflite, which the
+    page would open first (smallest first); the user's own files stay."""
+    from pix2pix_tf.export.serve import list_models
+
+    out = tmp_path / "out"
+    args = ["--model", str(run_dir), "--out", str(out), "--formats", "tflite",
+            "--quantize", "fp32,int8", "--num-verify", "2", "--calibration-samples", "2"]
+    assert export_main(args) == 0
+    assert (out / "generator_int8.tflite").exists()
+    (out / "notes.txt").write_text("mine")
+    (out / "mine.onnx").write_bytes(b"not an export's")
+    verify_module = importlib.import_module("pix2pix_tf.export.verify")
+    monkeypatch.setitem(verify_module.THRESHOLDS, "int8", ("psnr_db", 1000.0))
+    capsys.readouterr()
+    assert export_main(args) == 1  # int8 asked for explicitly: its refusal is an error
+    assert not (out / "generator_int8.tflite").exists()
+    assert (out / "generator_fp32.tflite").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "mine.onnx").read_bytes() == b"not an export's"
+    assert "generator_int8.tflite" in capsys.readouterr().out
+    by = {e["quantization"]: e for e in json.loads((out / "report.json").read_text())
+          if e["format"] == "tflite"}
+    assert by["int8"]["passed"] is False and by["int8"]["path"] is None
+    assert by["int8"]["threshold"] and by["int8"]["previous_removed"].endswith(
+        "generator_int8.tflite")
+    assert "generator_int8.tflite" not in [m["name"] for m in list_models(out)]
+
+
 def test_every_tflite_gets_a_gpu_delegate_verdict(exported):
     out, entries = exported
     tflite = [e for e in entries if e["format"] == "tflite"]

@@ -497,10 +497,29 @@ def test_evaluate_a_run_on_a_seeded_holdout_and_on_a_split(tmp_path, ab_dir, cap
     assert (tmp_path / "run" / "eval_holdout" / "best_worst.png").exists()
     summary = json.loads((tmp_path / "run" / "eval_holdout" / "summary.json").read_text())
     assert summary["inference_mode"] == "image_stats" and "held out" in summary["data"]
-    # A folder without a test split: one clear line that names the way out.
-    assert main(["evaluate", "--model", str(tmp_path / "run")]) == 2
-    assert "--val-fraction" in capsys.readouterr().err
+    # A folder without split subfolders: all of it by default; val/test are one clear
+    # line that names the ways out; train is all of it, with a note.
+    assert main(["evaluate", "--model", str(tmp_path / "run")]) == 0
+    assert "Evaluated 6 image(s)" in capsys.readouterr().out
+    assert (tmp_path / "run" / "eval_all" / "metrics.csv").exists()
+    assert main(["evaluate", "--model", str(tmp_path / "run"), "--data", str(ab_dir),
+                 "--split", "val"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--split val" in err[0] and "--val-fraction" in err[0]
     assert main(["evaluate", "--model", str(tmp_path / "run"), "--split", "train"]) == 0
+    out = capsys.readouterr().out
+    assert "Evaluated 6 image(s)" in out and "no train/val/test subfolders" in out
+    # Named splits where the data has them: val by default when there is no test.
+    split_dir = tmp_path / "splits"
+    split_dir.mkdir()
+    ab_dir.rename(split_dir / "train")
+    for i in range(2):
+        write_image(split_dir / "val" / f"v{i}.jpg", random_image(40, 80, seed=20 + i))
+    assert main(["evaluate", "--model", str(tmp_path / "run"), "--data", str(split_dir)]) == 0
+    assert "Evaluated 2 image(s)" in capsys.readouterr().out
+    assert (tmp_path / "run" / "eval_val" / "metrics.csv").exists()
+    assert main(["evaluate", "--model", str(tmp_path / "run"), "--data", str(split_dir),
+                 "--split", "train"]) == 0
     assert "Evaluated 6 image(s)" in capsys.readouterr().out
 
 

@@ -98,3 +98,81 @@ def test_unknown_dataset_and_archive_names(tmp_path, config):
     bogus.write_bytes(b"")
     with pytest.raises(DataError, match="mystery"):
         resolve_data(bogus, config)
+
+
+@pytest.fixture
+def short_server(facades_archive):
+    """Serves the archive but sends only its first half, with the whole length in
+    Content-Length, then closes: a download that ended early."""
+    body = facades_archive.read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _commit(monkeypatch, tmp_path, archive, size=None, digest=None):
+    """Points `checksums.tsv` at a file listing `archive` (TFDS's format)."""
+    from pix2pix_tf.data import standard
+
+    size = archive.stat().st_size if size is None else size
+    digest = digest or hashlib.sha256(archive.read_bytes()).hexdigest()
+    table = tmp_path / "checksums.tsv"
+    table.write_text(f"# a comment\nhttp://x/{archive.name}\t{size}\t{digest}\t{archive.name}\n")
+    monkeypatch.setattr(standard, "CHECKSUMS", table)
+
+
+def test_the_committed_checksums_file_parses():
+    from pix2pix_tf.data.standard import CHECKSUMS, committed_checksums
+
+    assert CHECKSUMS.exists()
+    for name, (size, digest) in committed_checksums().items():
+        assert name.endswith(".tar.gz") and size > 0 and len(digest) == 64
+
+
+def test_a_download_that_ends_early_is_an_error_and_never_recorded(short_server, tmp_path):
+    cache = tmp_path / "cache"
+    with pytest.raises(DataError, match=r"Could not download.*ended early.*of \d+ bytes"):
+        fetch_archive("facades", cache, url=short_server + "facades.tar.gz")
+    assert sorted(p.name for p in cache.iterdir()) == []  # no archive, .part nor .sha256
+
+
+def test_committed_size_and_hash_are_checked_on_every_use(server, short_server, monkeypatch,
+                                                         facades_archive, tmp_path, config):
+    _commit(monkeypatch, tmp_path, facades_archive)
+    cache = tmp_path / "cache"
+    # Shorter than the committed size (whatever Content-Length said): refused.
+    with pytest.raises(DataError, match="ended early"):
+        fetch_archive("facades", cache, url=short_server + "facades.tar.gz")
+    path = fetch_archive("facades", cache, url=server + "facades.tar.gz")
+    assert path.read_bytes() == facades_archive.read_bytes()
+    # The cached copy damaged later (same size): the next use refuses it.
+    damaged = bytearray(path.read_bytes())
+    damaged[100] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(DataError, match="SHA-256.*does not match"):
+        fetch_archive("facades", cache, url=server + "facades.tar.gz")
+    # An archive passed by path is checked too (here: a committed size it lacks).
+    _commit(monkeypatch, tmp_path, facades_archive, size=facades_archive.stat().st_size + 1)
+    with pytest.raises(DataError, match=r"facades.tar.gz: \d+ bytes, but the archive has"):
+        standard_dataset("facades", config, data_dir=tmp_path / "c2", archive=facades_archive)
+
+
+def test_a_recorded_hash_that_no_longer_matches_names_the_record(server, tmp_path):
+    cache = tmp_path / "cache"
+    fetch_archive("facades", cache, url=server + "facades.tar.gz")
+    (cache / "facades.tar.gz").write_bytes(b"something else")
+    with pytest.raises(DataError, match="recorded in .*facades.tar.gz.sha256"):
+        fetch_archive("facades", cache, url=server + "facades.tar.gz")

@@ -24,6 +24,17 @@ from pix2pix_tf.data.tasks import TASKS
 from pix2pix_tf.errors import DataError
 
 # Self-paired tasks (`--data TASK:FOLDER`) are listed in `pix2pix_tf.data.tasks.TASKS`.
+SPLITS = ("train", "val", "test")
+
+
+def is_flat_folder(spec) -> bool:
+    """True for a folder `--data` (or `TASK:FOLDER`) without train/val/test subfolders:
+    its pairs have no named splits, and `resolve_data` gives all of them as "train"."""
+    if spec is None or not isinstance(spec, (str, os.PathLike)):
+        return False
+    task, sep, rest = str(spec).partition(":")
+    folder = Path(rest) if sep and task in TASKS else Path(spec)
+    return folder.is_dir() and not any((folder / s).is_dir() for s in SPLITS)
 
 def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: str = "train",
                  data_dir: str | os.PathLike | None = None) -> PairSource | None:

@@ -144,11 +144,34 @@ def _inspect(path: Path) -> tuple[tuple[int, int] | None, str | None]:
             im.load()  # full decode: catches truncated and corrupt files
     except UnidentifiedImageError:
         return None, "not an image, or a corrupt one (cannot identify the image format)"
+    except Image.DecompressionBombError as e:
+        # Not an OSError; left uncaught it ended the folder scan with a traceback.
+        return None, _bomb_reason(e)
     except (OSError, SyntaxError, ValueError) as e:
         return None, f"corrupt or truncated image ({e})"
     if mode == "CMYK":
         return None, "CMYK images are not supported; convert it to RGB"
     return size, None
+
+
+def _bomb_reason(e: Exception) -> str:
+    # e.g. "Image size (400000000 pixels) exceeds limit of 178956970 pixels"
+    return f"image too large to decode safely ({str(e).split(',')[0]})"
+
+
+def check_pixel_count(path: str | os.PathLike) -> None:
+    """Raises `DataError` naming `path` when its header declares more pixels than
+    Pillow's decompression-bomb limit; reads the header only (other problems are left
+    to the decoder that follows)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path):
+            pass
+    except Image.DecompressionBombError as e:
+        raise DataError(f"{path}: {_bomb_reason(e)}.") from None
+    except Exception:  # noqa: BLE001  (not an image Pillow knows: the decoder reports it)
+        pass
 
 
 def default_data_dir() -> Path:

@@ -6,14 +6,19 @@ takes an archive already on disk), verifies its SHA-256, extracts it and writes
 TFDS records of the side-by-side A|B JPEGs. TFDS has no paired builder for these
 (only the unpaired `cycle_gan`).
 
-Checksums: the authors publish none. The first download records the archive's
-SHA-256 beside it (`NAME.tar.gz.sha256`) and every later use verifies it; pass
-`sha256=` to verify the very first download too.
+Checksums: the authors publish none. `checksums.tsv` beside this module (TFDS's
+url_checksums format) lists the sizes and SHA-256 found elsewhere, and every use of
+an archive (downloaded or passed as a path) is verified against it. For an archive
+not listed there, a download must match its Content-Length (a connection that ends
+early is an error, not an archive), the first whole download records its SHA-256
+beside it (`NAME.tar.gz.sha256`), and every later use verifies that; pass `sha256=`
+to verify the very first download too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import urllib.request
 from pathlib import Path
@@ -58,16 +63,72 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+CHECKSUMS = Path(__file__).with_name("checksums.tsv")
+
+
+def committed_checksums() -> dict[str, tuple[int, str]]:
+    """`{file name: (size in bytes, sha256)}` from `CHECKSUMS`."""
+    table = {}
+    try:
+        lines = CHECKSUMS.read_text().splitlines()
+    except OSError:
+        return table
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            url, size, digest, *name = line.split("\t")
+            table[name[0] if name else url.rsplit("/", 1)[-1]] = (int(size), digest.lower())
+    return table
+
+
+def verify_archive(path: str | os.PathLike, sha256: str | None = None,
+                   record: Path | None = None) -> str:
+    """Checks an archive against `sha256`, else its committed size and SHA-256 (if
+    listed); returns its SHA-256. Raises `DataError` naming the file on a mismatch
+    (and `record`, the file `sha256` was read from, if any)."""
+    path = Path(path)
+    size, committed = committed_checksums().get(path.name, (None, None))
+    actual = path.stat().st_size
+    if size is not None and actual != size:
+        raise DataError(f"{path}: {actual} bytes, but the archive has {size} (a download "
+                        "that ended early, or another file). Delete it to download again.")
+    digest = _sha256(path)
+    expected = sha256 or committed
+    if expected and digest != expected.lower():
+        delete = f"it and {record}" if record else "it"
+        raise DataError(f"{path}: SHA-256 {digest} does not match the expected {expected}"
+                        + (f" (recorded in {record})" if record else "")
+                        + f"; the file is corrupt or not the dataset. Delete {delete} to "
+                        "download again.")
+    return digest
+
+
+def _download(url: str, tmp: Path, size: int | None) -> None:
+    """`url` into `tmp`; raises `OSError` when fewer bytes arrive than the server's
+    Content-Length or the committed `size` (urllib returns a short body silently)."""
+    got = 0
+    with urllib.request.urlopen(url, timeout=60) as r, open(tmp, "wb") as f:
+        length = r.headers.get("Content-Length")
+        expected = int(length) if length and length.isdigit() else None
+        while chunk := r.read(1 << 20):
+            f.write(chunk)
+            got += len(chunk)
+    for want, what in ((expected, "Content-Length"), (size, "committed size")):
+        if want is not None and got != want:
+            raise OSError(f"the download ended early or ran long: {got} of {want} bytes "
+                          f"({what})")
+
+
 def fetch_archive(name: str, cache_dir: str | os.PathLike, url: str | None = None,
                   sha256: str | None = None) -> Path:
-    """Downloads `name.tar.gz` into `cache_dir` once, verifying its SHA-256.
+    """Downloads `name.tar.gz` into `cache_dir` once, verifying its size and SHA-256.
 
     Args:
         name: a dataset name from `STANDARD_DATASETS`.
         cache_dir: where the archive is kept; an archive already there is reused
-            (offline use).
+            (offline use) and verified again.
         url: override of the download address.
-        sha256: expected checksum; default: the one recorded at the first download.
+        sha256: expected checksum; default: the committed one (`checksums.tsv`), else
+            the one recorded at the first whole download.
 
     Returns:
         The path of the verified archive.
@@ -76,25 +137,23 @@ def fetch_archive(name: str, cache_dir: str | os.PathLike, url: str | None = Non
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_dir / f"{name}.tar.gz"
     record = path.with_name(path.name + ".sha256")
-    expected = sha256 or (record.read_text().split()[0] if record.exists() else None)
+    size, committed = committed_checksums().get(path.name, (None, None))
+    recorded = record.read_text().split()[0] if record.exists() else None
+    expected = sha256 or committed or recorded
     if not path.exists():
         url = url or f"{BASE_URL}{name}.tar.gz"
         tmp = path.with_name(path.name + ".part")
         print(f"Downloading {url} -> {path}")
         try:
-            with urllib.request.urlopen(url, timeout=60) as r, open(tmp, "wb") as f:
-                while chunk := r.read(1 << 20):
-                    f.write(chunk)
-        except OSError as e:
+            _download(url, tmp, size)
+        except (OSError, http.client.HTTPException) as e:
+            # A partial file is never kept, so never recorded as the reference hash.
             tmp.unlink(missing_ok=True)
             raise DataError(
                 f"Could not download dataset {name!r} from {url}: {e}. Without network, "
                 f"download {name}.tar.gz elsewhere and pass its path to --data.") from None
         os.replace(tmp, path)
-    digest = _sha256(path)
-    if expected and digest != expected:
-        raise DataError(f"{path}: SHA-256 {digest} does not match the expected {expected}; "
-                        "the file is corrupt or not the dataset. Delete it to download again.")
+    digest = verify_archive(path, expected, record if expected == recorded else None)
     if not record.exists():
         record.write_text(f"{digest}  {path.name}\n")
     return path
@@ -133,6 +192,8 @@ def _builder_class():
 
         def _split_generators(self, dl_manager):
             name = self.builder_config.name
+            if self._archive:  # a path the user passed: checked like a download
+                verify_archive(self._archive, self._sha256)
             archive = self._archive or fetch_archive(name, self._cache_dir, self._url,
                                                      self._sha256)
             root = Path(dl_manager.extract(str(archive)))

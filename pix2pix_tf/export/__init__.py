@@ -51,6 +51,50 @@ def _artifact_path(out: Path, fmt: str, quantization: str, nchw: bool) -> Path:
     return out / f"generator_{quantization}.tflite"
 
 
+def _previous_artifacts(out: Path) -> set[Path]:
+    """Every artifact an export writes into `out` (any format, quantisation, layout),
+    plus those the previous `report.json` there listed inside `out`: what a re-export
+    may remove. Nothing else in the folder is ever touched."""
+    names = {_artifact_path(out, fmt, q, nchw)
+             for fmt in FORMATS for q in SUPPORTED[fmt] for nchw in (False, True)}
+    try:
+        previous = json.loads((out / "report.json").read_text())
+    except (OSError, ValueError):
+        previous = []
+    root = out.resolve()
+    for e in previous if isinstance(previous, list) else []:
+        path = Path(e["path"]) if isinstance(e, dict) and e.get("path") else None
+        # The keras entry's path is the source model: never an artifact.
+        if path is not None and e.get("format") in FORMATS and path.suffix in (
+                ".tflite", ".onnx") and path.resolve().parent == root:
+            names.add(out / path.name)
+    return names
+
+
+def _remove_stale(out: Path, candidates: set[Path], entries: list[dict],
+                  nchw: bool) -> list[Path]:
+    """Removes the `candidates` this export did not write: a previous export's artifacts
+    (e.g. an int8 refused this time) must not pass for this model's, in the report or
+    on the web page (which opens the smallest .tflite first)."""
+    written = {Path(e["path"]).resolve() for e in entries[1:] if e.get("path")}
+    removed = []
+    for path in sorted(candidates):
+        if path.exists() and path.resolve() not in written:
+            remove(path)
+            removed.append(path)
+            for e in entries[1:]:  # the report says what became of a refused one's file
+                if e["path"] is None and _artifact_path(
+                        out, e["format"], e["quantization"], nchw) == path:
+                    e["previous_removed"] = str(path)
+    for folder in (out / "savedmodel" / "generator", out / "savedmodel"):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # left empty by a removed SavedModel
+    if removed:
+        print(f"Removed {len(removed)} artifact(s) of the previous export in {out} that "
+              f"this one did not write: {', '.join(p.name for p in removed)}")
+    return removed
+
+
 def _convert_in_child(job: dict, work: Path) -> tuple[float, str | None]:
     """Runs one conversion in a child process; returns (peak RSS in MB, error or None)."""
     job_file = work / f"job_{abs(hash(job['out']))}.json"
@@ -125,7 +169,11 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
 
     Each conversion runs in a child process (its peak RSS is reported) and writes to
     a temporary name; an artifact is moved into `out` only after it passed
-    verification, so a failed export leaves nothing half-written behind.
+    verification, so a failed export leaves nothing half-written behind. `out` then
+    holds this export only: artifacts of a previous export there that this one did
+    not write (another format, or one refused this time) are removed, so neither the
+    report nor the web page presents them as this model's; the folder's other files
+    are never touched.
 
     Args:
         model: run directory or generator `.keras` file.
@@ -182,6 +230,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                 "latency_ms": median_latency_ms(lambda x: generator(x, training=False), check),
                 "passed": True}]
     model_file = str(model)  # the run directory itself: its config.json travels along
+    stale = _previous_artifacts(out)
     with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
         work = Path(tmp)
         calib = work / "calibration.npy"
@@ -220,6 +269,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                     remove(staged)
                     entry["path"] = None
                 entries.append(entry)
+    _remove_stale(out, stale, entries, nchw)
     write_report(entries, out, data_description)
     failed = [e for e in entries if not e["passed"]]
     if failed:

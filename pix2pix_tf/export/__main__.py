@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import traceback
+from pathlib import Path
 
 EPILOG = """examples:
   python -m pix2pix_tf export --model runs/facades --out exports/facades
@@ -26,7 +27,10 @@ def serve_main(argv: list[str]) -> int:
                     ".tflite files in the browser with LiteRT.js.")
     p.add_argument("--model", required=True, help="export folder with .tflite files")
     p.add_argument("--port", type=int, default=8000, help="(default: 8000)")
-    p.add_argument("--host", default="127.0.0.1", help="(default: 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="(default: 127.0.0.1) requests must name it, localhost or 127.0.0.1 "
+                        "in their Host header; 0.0.0.0 also accepts IP addresses and this "
+                        "machine's name")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     args = p.parse_args(argv)
     from pix2pix_tf.export.serve import serve
@@ -115,7 +119,10 @@ def _int8_refused(refused: list[dict], entries: list[dict]) -> str:
             if small else "no other .tflite was requested")
     scores = ", ".join(f"{x['format']} {x['quantization']}: PSNR {x.get('psnr_db')} dB, "
                        f"needs {x.get('threshold')}" for x in refused)
-    return (f"note: full-integer int8 was refused ({scores}); nothing was written for it. "
+    removed = [Path(x["previous_removed"]).name for x in refused if x.get("previous_removed")]
+    gone = (f" (the previous export's {', '.join(removed)} was removed)" if removed else "")
+    return (f"note: full-integer int8 was refused ({scores}); nothing was written for it"
+            f"{gone}. "
             f"{best}. For int8 weights try `--quantize dynamic` (see pix2pix_tf/export/README.md); "
             "asking for `--quantize int8` explicitly makes a refusal an error (exit 1).")
 

@@ -5,13 +5,23 @@ Serves `pix2pix_tf/export/web/` (the page and the LiteRT.js files npm installed 
 metadata at `models.json`, and receives the page's results at `POST /result` (the
 browser test reads them). Sends the cross-origin isolation headers, so the page may use
 LiteRT.js's multi-threaded WebAssembly build.
+
+Two guards, since any web page the user visits can make their browser send requests
+here: `POST /result` bodies are limited to `MAX_RESULT_BYTES` (413 before reading a
+larger one; 411/400 without a valid Content-Length), and the Host header must name
+this server (403 otherwise), which defeats DNS rebinding (a hostile name resolving to
+127.0.0.1). Accepted: `HOST:PORT` as bound, and `localhost`, `127.0.0.1`, `[::1]`
+with the port; for a bind to every interface (`0.0.0.0`, `::`) also the machine's
+host names and any IP address literal (a literal is not a name that can be rebound).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import mimetypes
 import os
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +32,8 @@ from pix2pix_tf.errors import DataError
 
 WEB = Path(__file__).parent / "web"
 NPM_HINT = "npm ci --prefix pix2pix_tf/export/web"
+MAX_RESULT_BYTES = 64 << 20  # a page's result: pixels as JSON, a few MB at 256x256
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 def check_web_install() -> None:
@@ -44,8 +56,13 @@ def list_models(folder: Path) -> list[dict]:
     models = []
     # Smallest first: the int8 (uint8 pixels) model is the phone's and the page's default.
     for path in sorted(folder.glob("*.tflite"), key=lambda p: p.stat().st_size):
+        try:
+            metadata = read_metadata(path)
+        except Exception:  # noqa: BLE001  (not a TFLite flatbuffer: not offered, no 500)
+            print(f"note: {path}: not a readable .tflite file; not offered to the page.")
+            continue
         models.append({"name": path.name, "size_bytes": path.stat().st_size,
-                       "metadata": read_metadata(path), "report": report.get(path.name)})
+                       "metadata": metadata, "report": report.get(path.name)})
     return models
 
 
@@ -61,11 +78,43 @@ class PageServer(ThreadingHTTPServer):
         self.results: list[dict] = []
         self.result_ready = threading.Event()
         super().__init__((host, port), _Handler)
+        self.host_names = _host_names(host)
+
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether a request's Host header names this server (see the module doc)."""
+        if not header:
+            return False
+        name, _, port = header.strip().lower().rpartition(":")
+        if not name or "]" in port:  # no port given (e.g. "[::1]" or "localhost")
+            name, port = header.strip().lower(), "80"
+        if port != str(self.server_address[1]):
+            return False
+        name = name.strip("[]")
+        if name in self.host_names:
+            return True
+        if "*" in self.host_names:  # every interface: IP literals are not rebindable
+            try:
+                ipaddress.ip_address(name)
+                return True
+            except ValueError:
+                return False
+        return False
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/"
+
+
+def _host_names(host: str) -> set[str]:
+    """The Host names (without port) a server bound to `host` answers to; "*" stands
+    for any IP literal."""
+    names = {host.lower().strip("[]"), *LOOPBACK_NAMES}
+    if host in ("", "0.0.0.0", "::"):
+        names.add("*")
+        for name in (socket.gethostname(), socket.getfqdn()):
+            names.add(name.lower())
+    return names
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -93,7 +142,20 @@ class _Handler(BaseHTTPRequestHandler):
             kind = "application/wasm"
         self._send(path.read_bytes(), kind)
 
+    def _refuse(self, status: HTTPStatus, message: str) -> None:
+        self.close_connection = True  # any body left unread is not parsed as a request
+        self._send(message.encode(), "text/plain", status)
+
+    def _host_refused(self) -> bool:
+        if self.server.host_allowed(self.headers.get("Host")):
+            return False
+        self._refuse(HTTPStatus.FORBIDDEN, "unexpected Host header (this server answers "
+                     f"only to {self.server.url})")
+        return True
+
     def do_GET(self) -> None:
+        if self._host_refused():
+            return
         route = unquote(urlparse(self.path).path)
         if route in ("/", "/index.html"):
             return self._file(WEB / "index.html")
@@ -116,10 +178,27 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
 
     def do_POST(self) -> None:
+        if self._host_refused():
+            return
         if urlparse(self.path).path != "/result":
-            return self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
-        length = int(self.headers.get("Content-Length", 0))
-        self.server.results.append(json.loads(self.rfile.read(length)))
+            return self._refuse(HTTPStatus.NOT_FOUND, "not found")
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return self._refuse(HTTPStatus.LENGTH_REQUIRED, "Content-Length required")
+        try:
+            length = int(length)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return self._refuse(HTTPStatus.BAD_REQUEST, "invalid Content-Length")
+        if length > MAX_RESULT_BYTES:
+            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                                f"a result is at most {MAX_RESULT_BYTES} bytes")
+        try:
+            result = json.loads(self.rfile.read(length))
+        except ValueError:
+            return self._refuse(HTTPStatus.BAD_REQUEST, "the body is not JSON")
+        self.server.results.append(result)
         self.server.result_ready.set()
         self._send(b"{}", "application/json")
 
