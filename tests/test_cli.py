@@ -178,8 +178,9 @@ def test_decompression_bomb_in_translate_is_one_line(tmp_path):
     from pix2pix_tf.errors import DataError
     from pix2pix_tf.generator import build_generator
     from pix2pix_tf.translate import translate_files
+    from pix2pix_tf.translator import Translator
 
     c = tiny_config()
     write_bomb_png(tmp_path / "in" / "huge.png")
     with pytest.raises(DataError, match="huge.png: image too large"):
-        translate_files(build_generator(c), c, [tmp_path / "in"], tmp_path / "out")
+        translate_files(Translator(build_generator(c), c), [tmp_path / "in"], tmp_path / "out")
