@@ -1,7 +1,8 @@
 """pix2pix_tf: Pix2Pix paired image-to-image translation in Keras 3 / TensorFlow.
 
 Public API:
-    Pix2PixConfig, build_generator, build_discriminator, Pix2Pix, train,
+    Pix2PixConfig, build_generator, build_discriminator, Pix2Pix, train, Translator
+    (the inference contract), translate_files, evaluate,
     and the `data`, `callbacks`, `losses`, `metrics` modules.
 
 The Keras classes (generator, discriminator, Pix2Pix, their layers) are imported
@@ -28,7 +29,9 @@ _EXPORTS = {
     "Discriminator": "pix2pix_tf.discriminator",
     "Pix2Pix": "pix2pix_tf.model",
     "train": "pix2pix_tf.training",
-    "load_generator": "pix2pix_tf.translate",
+    "load_generator": "pix2pix_tf.translator",
+    "Translator": "pix2pix_tf.translator",
+    "Preprocessor": "pix2pix_tf.translator",
     "translate_files": "pix2pix_tf.translate",
     "evaluate": "pix2pix_tf.evaluation",
     "DataError": "pix2pix_tf.errors",

@@ -102,11 +102,12 @@ class Pix2PixConfig:
         False, "With several replicas: BatchNorm statistics over the global batch.",
         ARCHITECTURE)
     inference_mode: str = _opt(
-        "image_stats", "How the generator normalises at inference (translate, export, "
-        "model(x)): image_stats = each image by its own statistics, dropout off "
-        "(deterministic; equals training's BatchNorm at batch 1; measured best, README); "
-        "moving_stats = BatchNorm moving averages; batch_stats = training mode with "
-        "dropout, as the paper and the TF tutorial (random, not exportable).",
+        "image_stats", "How the generator normalises at inference (every path: "
+        "pix2pix_tf/translator.py): image_stats = each image by its own statistics, "
+        "dropout off (deterministic; equals training's BatchNorm at batch 1; measured "
+        "best, README); moving_stats = BatchNorm moving averages; batch_stats = the "
+        "paper's test time at batch 1: each image's own statistics with dropout on, "
+        "seeded (exports compute its deterministic part, image_stats).",
         ARCHITECTURE, INFERENCE_MODES)
     discriminator_filters: int = _opt(64, "Filters of the discriminator's first layer (ndf).",
                                       ARCHITECTURE)

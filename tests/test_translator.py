@@ -186,3 +186,29 @@ def test_translate_never_overwrites_inputs_or_existing_files(tmp_path):
     assert main(argv) == 2
     assert main(argv + ["--overwrite"]) == 0
     assert _read(tmp_path / "out" / "a.png").shape == (32, 32, 3)
+
+
+def test_fit_validation_metrics_are_the_contracts():
+    """`model.evaluate` / `fit`'s val_* metrics score what the Translator computes."""
+    from pix2pix_tf import Pix2Pix
+    from pix2pix_tf.data import builtin, make_dataset
+    from pix2pix_tf.metrics import psnr, ssim
+
+    c = tiny_config(inference_mode="batch_stats")
+    model = Pix2Pix(c)
+    model.compile()
+    ds = make_dataset(builtin(c, "val"), c, training=False, batch_size=3)
+    noisy = model.evaluate(ds, return_dict=True, verbose=0)  # batch_stats: seeded dropout
+    assert np.isfinite(noisy["ssim"])
+    x = np.concatenate([b[0] for b in ds])
+    y = np.concatenate([b[1] for b in ds])
+    # Deterministic part and seeded dropout aside, the same images, ranges and metrics:
+    # compare in image_stats (batch_stats' dropout draws differ between objects).
+    det = Pix2Pix(c.replace(inference_mode="image_stats"), generator=model.generator,
+                  discriminator=model.discriminator)
+    det.compile()
+    logs = det.evaluate(ds, return_dict=True, verbose=0)
+    fake = Translator(model.generator, c, inference_mode="image_stats")(x)
+    assert logs["ssim"] == pytest.approx(float(np.mean(ssim(y, fake))), abs=1e-4)
+    assert logs["psnr"] == pytest.approx(float(np.mean(psnr(y, fake))), abs=1e-3)
+    assert logs["l1"] == pytest.approx(float(np.mean(np.abs(y - fake))), abs=1e-5)
