@@ -13,7 +13,7 @@ import tensorflow as tf
 from pix2pix_tf import layout
 from pix2pix_tf.checkpoint import save_training_state
 from pix2pix_tf.color import to_rgb
-from pix2pix_tf.images import image_grid, save_png, to_uint8  # noqa: F401  (were here)
+from pix2pix_tf.images import image_grid, save_png
 
 
 class SampleGrid(keras.callbacks.Callback):

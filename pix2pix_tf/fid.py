@@ -30,10 +30,9 @@ def load_feature_model(path: str | os.PathLike):
     if not path.is_file():
         raise DataError(f"{path}: no such weights file. " + MISSING)
     if path.suffix == ".keras":
-        try:
-            return keras.models.load_model(path, compile=False)
-        except Exception as e:  # Keras raises many types for a bad archive
-            raise DataError(f"{path}: not a readable Keras model ({type(e).__name__}).") from None
+        from pix2pix_tf.saving import load_model_file
+
+        return load_model_file(path, "Keras feature model")
     model = keras.applications.InceptionV3(include_top=False, weights=None, pooling="avg",
                                            input_shape=(299, 299, 3))
     try:

@@ -91,10 +91,9 @@ def load_segmenter(path: str | os.PathLike) -> Segmenter:
     if not path.is_file():
         raise DataError(f"{path}: no such segmenter file (train one with "
                         "`python -m pix2pix_tf segmenter`).")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as e:  # Keras raises many types for a bad archive
-        raise DataError(f"{path}: not a readable Keras model ({type(e).__name__}).") from None
+    from pix2pix_tf.saving import load_model_file
+
+    model = load_model_file(path, "Keras segmenter")
     if not isinstance(model, Segmenter):
         raise DataError(f"{path}: not a pix2pix_tf segmenter ({type(model).__name__}).")
     return model

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from pix2pix_tf.errors import DataError
-from pix2pix_tf.translator import LAYOUTS, Translator, decode, load_generator
+from pix2pix_tf.translator import Translator, decode
 
-__all__ = ["LAYOUTS", "list_inputs", "load_generator", "output_names", "translate_files"]
+__all__ = ["list_inputs", "output_names", "translate_files"]
 
 
 def list_inputs(inputs: list[str | os.PathLike]) -> list[Path]:

@@ -46,6 +46,7 @@ import tensorflow as tf
 
 from pix2pix_tf.color import lab_pair, to_rgb
 from pix2pix_tf.errors import ConfigError, DataError
+from pix2pix_tf.saving import load_model_file
 
 FITS = ("resize", "crop")
 LAYOUTS = ("auto", "single", "ab")
@@ -358,20 +359,6 @@ class Translator:
 
 # --- loading ----------------------------------------------------------------------------
 
-def load_model_file(path: str | os.PathLike, what: str = "Keras model"):
-    """`keras.models.load_model(path, compile=False)`, with a missing, damaged or foreign
-    file reported as one `DataError` line naming it."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file.")
-    try:
-        return keras.models.load_model(path, compile=False)
-    except Exception as e:  # Keras raises many types for a bad archive
-        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        raise DataError(f"{path}: not a readable {what} file ({type(e).__name__}: "
-                        f"{first[:200]}).") from None
-
-
 def load_generator(path: str | os.PathLike):
     """Loads a generator from a run directory or a `.keras` file.
 
@@ -394,7 +381,7 @@ def load_generator(path: str | os.PathLike):
         raise DataError(f"{model_file}: no such model file"
                         + (" (has the run saved a checkpoint yet?)" if path.is_dir() else "")
                         + ".")
-    model = load_model_file(model_file)
+    model = load_model_file(model_file, "Keras model")
     if not hasattr(model, "pix2pix_config") or len(model.inputs) != 1:
         raise DataError(f"{model_file}: a Keras model, but not a pix2pix_tf generator "
                         f"({type(model).__name__} with {len(model.inputs)} input(s)).")

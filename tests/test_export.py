@@ -273,7 +273,7 @@ def test_uint8_tflite_takes_and_returns_pixels_exactly(run_dir, exported):
     generator run on the same pixels within the int8 PSNR bar."""
     from pix2pix_tf.export import TFLiteRunner
     from pix2pix_tf.export.common import psnr_db
-    from pix2pix_tf.translate import load_generator
+    from pix2pix_tf.translator import load_generator
 
     out, _ = exported
     runner = TFLiteRunner(out / "generator_int8.tflite", 2)
@@ -400,7 +400,7 @@ def test_web_page_runs_the_artifact_in_headless_chromium(run_dir, exported, tmp_
 
     from pix2pix_tf.export.browser import run_page
     from pix2pix_tf.export.common import psnr_db
-    from pix2pix_tf.translate import load_generator
+    from pix2pix_tf.translator import load_generator
 
     out, _ = exported
     pixels = _real_pixels(run_dir, 1)[0]

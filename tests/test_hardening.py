@@ -15,8 +15,8 @@ from pix2pix_tf import DataError, Pix2Pix, Pix2PixConfig, build_generator, train
 from pix2pix_tf.checkpoint import latest_checkpoint, save_training_state
 from pix2pix_tf.data import builtin, configure_for_data, make_dataset, resolve_data
 from pix2pix_tf.losses import discriminator_loss, generator_gan_loss, l1_loss
-from pix2pix_tf.translate import load_generator, translate_files
-from pix2pix_tf.translator import Translator
+from pix2pix_tf.translate import translate_files
+from pix2pix_tf.translator import Translator, load_generator
 
 
 def _x(n=2, size=32, c=3, seed=0):

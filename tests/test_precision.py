@@ -77,7 +77,7 @@ def test_loaded_generator_computes_in_the_global_policy(monkeypatch, tmp_path):
     """auto is for training; a generator loaded from its file computes in float32 (as
     its exports) unless the user sets a global policy."""
     monkeypatch.setattr(precision, "device_precision", lambda: ("mixed_bfloat16", "test"))
-    from pix2pix_tf.translate import load_generator
+    from pix2pix_tf.translator import load_generator
 
     model = Pix2Pix(tiny_config())
     assert model.generator.get_layer("down2_conv").compute_dtype == "bfloat16"
