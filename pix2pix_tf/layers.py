@@ -91,14 +91,18 @@ class Conv2DTranspose(layers.Conv2DTranspose):
     _TAPS = {0: [3, 1], 1: [2, 0]}
     _PADS = {0: [1, 0], 1: [0, 1]}
     PHASE_DTYPES = ("float32",)  # compute dtypes that use the phase form at inference
-    # How the four phases are interleaved: "depth_to_space" (one op) or "transpose"
-    # (reshape-transpose-reshape; set per layer by pix2pix_tf.export.int8.integer_friendly).
-    interleave = "depth_to_space"
+    INTERLEAVES = ("depth_to_space", "transpose")
 
     def __init__(self, filters: int, kernel_size=4, strides=2, padding: str = "same",
-                 phase_inference: bool = True, **kwargs):
+                 phase_inference: bool = True, interleave: str = "depth_to_space", **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
         self.phase_inference = bool(phase_inference)
+        # How the four phases are interleaved: "depth_to_space" (one op) or "transpose"
+        # (reshape-transpose-reshape: the int8 export's copy, export.int8.integer_friendly).
+        if interleave not in self.INTERLEAVES:
+            raise ValueError(f"`interleave` must be one of {self.INTERLEAVES}. "
+                             f"Received: interleave={interleave!r}")
+        self.interleave = interleave
         # The phase form is written for this shape only; other shapes run the native op.
         self._phase_shape = (tuple(self.kernel_size) == (4, 4)
                              and tuple(self.strides) == (2, 2) and self.padding == "same")
@@ -134,7 +138,10 @@ class Conv2DTranspose(layers.Conv2DTranspose):
         return self.activation(y)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "phase_inference": self.phase_inference}
+        config = {**super().get_config(), "phase_inference": self.phase_inference}
+        if self.interleave != "depth_to_space":  # only when set: files stay as they were
+            config["interleave"] = self.interleave
+        return config
 
 
 def norm_layer(norm: str, name: str, synchronized: bool = False,

@@ -426,8 +426,9 @@ def test_serve_refuses_a_folder_without_models(tmp_path, capsys):
 
 def test_int8_is_integer_throughout(exported, run_dir):
     """Full-integer int8: every op computes in (u)int8 — no float op left for a phone's
-    NPU or an integer-only runtime to fall back on — and the generator the graph was
-    traced from is left as it was."""
+    NPU or an integer-only runtime to fall back on — from an integer-friendly copy of the
+    generator that computes the same function."""
+    import keras
     from ai_edge_litert.tools import flatbuffer_utils as fu
 
     from pix2pix_tf.export.common import load
@@ -443,13 +444,33 @@ def test_int8_is_integer_throughout(exported, run_dir):
     assert "LEAKY_RELU" not in names and "DEQUANTIZE" not in names
     generator, _ = load(run_dir)
     x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
-    before = [(type(la).__name__, getattr(la, "interleave", None))
-              for la in generator._flatten_layers(include_self=False, recursive=True)]
-    reference = np.asarray(generator(x, training=False))
-    with integer_friendly(generator):
-        assert all(la.interleave == "transpose" for la in generator.layers
-                   if isinstance(la, Conv2DTranspose))
-        np.testing.assert_allclose(generator(x, training=False), reference, atol=1e-6)
-    after = [(type(la).__name__, getattr(la, "interleave", None))
-             for la in generator._flatten_layers(include_self=False, recursive=True)]
-    assert after == before
+    friendly = integer_friendly(generator)
+    layers = friendly._flatten_layers(include_self=False, recursive=True)
+    transposed = [la for la in layers if isinstance(la, Conv2DTranspose)]
+    assert transposed and all(la.interleave == "transpose" for la in transposed)
+    assert not [la for la in friendly.layers if type(la) is keras.layers.LeakyReLU]
+    np.testing.assert_allclose(friendly(x, training=False), generator(x, training=False),
+                               atol=1e-6)
+
+
+def test_int8_export_leaves_the_generator_unchanged(run_dir, tmp_path):
+    """The int8 export traces a copy: the user's generator keeps its layers (the same
+    objects, classes, configs and weights) and its output."""
+    from pix2pix_tf.export.common import load
+    from pix2pix_tf.export.tflite import export_tflite
+
+    generator, config = load(run_dir)
+
+    def snapshot():
+        layers = generator._flatten_layers(include_self=False, recursive=True)
+        return [(id(la), type(la), la.get_config(), dict(vars(la)).get("interleave"))
+                for la in layers]
+
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 32, 32, 3)).astype("float32")
+    before, weights = snapshot(), [w.copy() for w in generator.get_weights()]
+    reference = np.asarray(generator(x[:1], training=False))
+    export_tflite(generator, tmp_path / "g.tflite", "int8", x, "uint8", config)
+    assert snapshot() == before
+    for a, b in zip(generator.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(generator(x[:1], training=False), reference)

@@ -141,6 +141,15 @@ def test_upconv_phase_form_equals_the_transposed_convolution(h, w, cin, cout, bi
 
     assert "DepthToSpace" in ops(False) and "Conv2DBackpropInput" not in ops(False)
     assert "Conv2DBackpropInput" in ops(True)
+    # The int8 export's interleave (reshape-transpose-reshape): the same output, no
+    # DEPTH_TO_SPACE; set by config, which the default layer's config leaves out.
+    assert "interleave" not in phase.get_config()
+    phase = Conv2DTranspose.from_config({**phase.get_config(), "interleave": "transpose"})
+    phase.build(x.shape)
+    phase.set_weights(native.get_weights())
+    np.testing.assert_allclose(np.asarray(phase(x, training=False)), expected, atol=1e-5)
+    assert "DepthToSpace" not in ops(False) and "Transpose" in ops(False)
+    assert phase.get_config()["interleave"] == "transpose"
 
 
 def test_generator_uses_the_phase_form_only_at_float32_inference():

@@ -211,6 +211,9 @@ def _apply_fn(opt, variables):
 
 
 def test_fused_adam_matches_keras_adam_and_uses_the_fused_kernel():
+    """Also the guard of the private Keras API the fused update is built on
+    (`_momentums`, `_velocities`, `_get_variable_index`): if Keras renames them this
+    fails with AttributeError; if it reorders them, the weights or slots differ."""
     import keras
     import numpy as np
     import tensorflow as tf
@@ -221,7 +224,7 @@ def test_fused_adam_matches_keras_adam_and_uses_the_fused_kernel():
     init = [rng.normal(size=s).astype("float32") for s in ((3, 4), (5,))]
     grads = [[tf.constant(rng.normal(size=w.shape).astype("float32")) for w in init]
              for _ in range(4)]
-    results = []
+    results, slots = [], []
     for cls in (keras.optimizers.Adam, Adam):
         variables = [keras.Variable(w) for w in init]
         opt = cls(2e-4, beta_1=0.5, epsilon=1e-7)
@@ -230,10 +233,17 @@ def test_fused_adam_matches_keras_adam_and_uses_the_fused_kernel():
         for g in grads:
             step(g)
         results.append([v.numpy() for v in variables])
+        # The fused kernel writes the slots Keras' own update (and checkpoints) use.
+        slots.append([s.numpy() for s in opt.variables])
+        for v in variables:
+            assert opt._momentums[opt._get_variable_index(v)].shape == v.shape
         ops = {op.type for op in step.get_concrete_function(grads[0]).graph.get_operations()}
         assert ("ResourceApplyAdam" in ops) == (cls is Adam)
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
         assert not np.allclose(a, init[0] if a.shape == (3, 4) else init[1])
+    assert len(slots[0]) == len(slots[1])
+    for a, b in zip(*slots):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
     config = keras.saving.serialize_keras_object(Adam(1e-3, name="g_adam"))
     assert keras.saving.deserialize_keras_object(config).learning_rate == 1e-3

@@ -16,12 +16,13 @@ Every op of the result is then integer; the input and output get the type asked 
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 
 import numpy as np
 
 
+@functools.cache
 def _leaky_as_maximum():
     import keras
 
@@ -35,32 +36,27 @@ def _leaky_as_maximum():
     return MaximumLeakyReLU
 
 
-@contextlib.contextmanager
 def integer_friendly(generator):
-    """Within the block, `generator` traces to ops the integer quantizer supports (see
-    the module docstring); its weights and outputs are unchanged, and so is the model
-    after the block."""
+    """A copy of `generator` (same weights, same function) that traces to ops the
+    integer quantizer supports (see the module docstring). Built with Keras'
+    `clone_model`: `generator` itself is not touched."""
     import keras
 
     from pix2pix_tf.layers import Conv2DTranspose
 
     maximum_leaky = _leaky_as_maximum()
-    changed = []
-    for layer in generator._flatten_layers(include_self=False, recursive=True):
+
+    def clone(layer):
+        config = layer.get_config()
         if isinstance(layer, Conv2DTranspose):
-            layer.interleave = "transpose"
-            changed.append((layer, "interleave"))
-        elif type(layer) is keras.layers.LeakyReLU:
-            layer.__class__ = maximum_leaky
-            changed.append((layer, "leaky"))
-    try:
-        yield generator
-    finally:
-        for layer, what in changed:
-            if what == "interleave":
-                del layer.interleave  # back to the class default
-            else:
-                layer.__class__ = keras.layers.LeakyReLU
+            return Conv2DTranspose.from_config({**config, "interleave": "transpose"})
+        if type(layer) is keras.layers.LeakyReLU:
+            return maximum_leaky.from_config(config)
+        return layer.__class__.from_config(config)
+
+    friendly = keras.models.clone_model(generator, clone_function=clone, recursive=True)
+    friendly.set_weights(generator.get_weights())
+    return friendly
 
 
 def quantize_int8(float_flatbuffer: bytes, calibration: np.ndarray, io: str = "uint8") -> bytes:

@@ -23,7 +23,6 @@ Quantisations:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import warnings
@@ -96,12 +95,12 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     else:
         raise ValueError(f"Unknown TFLite quantisation. Received: {quantization!r}")
     integer = quantization == "int8"
-    with tempfile.TemporaryDirectory() as tmp, (
-            integer_friendly(generator) if integer else contextlib.nullcontext()):
+    traced = integer_friendly(generator) if integer else generator
+    with tempfile.TemporaryDirectory() as tmp:
         # Keras' own LiteRT exporter (ExportArchive -> SavedModel -> TFLiteConverter): the
         # same artifact, size and parity as the package's former path (pix2pix_tf/export/README.md).
         out = os.path.join(tmp, "model.tflite")
-        model = serving_model(generator, pixels)
+        model = serving_model(traced, pixels)
         # A static batch of 1 (Keras would export a dynamic one): what phones, GPU
         # delegates and LiteRT.js expect.
         spec = tf.TensorSpec(model.inputs[0].shape, tf.float32, name="image")
