@@ -49,6 +49,11 @@ def _opt(default: Any, help: str, group: str, choices: tuple | None = None, cli:
                  metadata={"help": help, "choices": choices, "cli": cli, "group": group})
 
 
+# Options that may change when a run is resumed: how long it runs and what it writes.
+# Every other option decides what is trained, so a resumed run keeps the recorded value.
+RESUMABLE = frozenset({"epochs", "save_every", "keep_checkpoints", "sample_every",
+                       "num_samples", "nan_check_every"})
+
 # Options whose `None` means "from the data" (a dataset's usual direction, a task's
 # channels): filled by `with_data_defaults`, else by these fallbacks.
 _DATA_IMPLIED = {"direction": "AtoB", "input_channels": 3}
@@ -372,6 +377,43 @@ class Pix2PixConfig:
         with open(tmp, "w") as f:
             json.dump(self.to_dict(), f, indent=2)
         os.replace(tmp, path)
+
+    def given_for_resume(self, saved: Pix2PixConfig) -> dict[str, Any]:
+        """The options of `self` that differ from the `saved` run's config, as given.
+
+        An option left to be resolved (a data-implied one left to the data, `seed=None`,
+        `precision="auto"` or None) counts as not given: the run's recorded value applies.
+        """
+        resolved_later = {"seed": (None,), "precision": ("auto", None)}
+        given = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in _DATA_IMPLIED and not self.is_set(f.name):
+                continue
+            if value in resolved_later.get(f.name, ()):
+                continue
+            if value != getattr(saved, f.name):
+                given[f.name] = value
+        return given
+
+    def resumed(self, given: dict[str, Any], where: str) -> Pix2PixConfig:
+        """This saved run's config with the `given` options that may change on resume.
+
+        Raises:
+            ConfigError: a given option would change what is trained (one line naming
+                the option, both values and `where` the run's config is).
+        """
+        for name, value in given.items():
+            if name in RESUMABLE:
+                continue
+            if name == "image_size":
+                value = _parse_size(value)
+            if value != getattr(self, name):
+                raise ConfigError(
+                    f"{where}: `{name}` cannot change when resuming (the run was trained "
+                    f"with {name}={getattr(self, name)!r}; only {', '.join(sorted(RESUMABLE))} "
+                    f"may change). Received: {name}={value!r}")
+        return self.replace(**{k: v for k, v in given.items() if k in RESUMABLE})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Pix2PixConfig:

@@ -40,6 +40,23 @@ def _resume_data(run_dir, data):
     return spec
 
 
+def _resumed_config(config: Pix2PixConfig, run_dir, data) -> Pix2PixConfig:
+    """The run's recorded config, with what may change on resume taken from `config`;
+    refuses an option or data that would train something else on the restored weights."""
+    recorded = layout.recorded_data(run_dir)
+    spec = layout.data_spec(data)
+    if recorded is not None and spec is not None and spec != recorded:
+        raise ConfigError(
+            f"{layout.run_info_path(run_dir)}: the run was trained on data={recorded!r}; "
+            f"resume it on the same data (or leave --data out). Received: data={spec!r}")
+    path = layout.config_path(run_dir)
+    if not path.exists():
+        print(f"note: {path} is missing; resuming with the options given.")
+        return config
+    saved = Pix2PixConfig.load(path)
+    return saved.resumed(config.given_for_resume(saved), str(path))
+
+
 def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
           data: str | os.PathLike | PairSource | None = None,
           validation_data: PairSource | None = None, resume: bool = False,
@@ -62,7 +79,11 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         data: `--data` spec (see `resolve_data`) or a `PairSource`; None = built-in.
         validation_data: optional source; default: the dataset's val split if any.
         resume: continue from the latest checkpoint in `run_dir`, on the run's
-            recorded data when `data` is None (an error if it cannot be recovered).
+            recorded data when `data` is None (an error if it cannot be recovered),
+            with the run's recorded `config.json`: of `config`, only the options that
+            may change (`config.RESUMABLE`: epochs, save_every, ...) are taken; any
+            other option that differs from the recorded one is a `ConfigError`
+            (options left to be resolved, such as `seed=None`, count as not given).
         callbacks: extra Keras callbacks.
         verbose: passed to `fit`.
         data_dir: cache folder for standard datasets.
@@ -76,6 +97,7 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
 
     Raises:
         DataError: bad data or run files (the message names the file or option).
+        ConfigError: a bad option, or on resume one that differs from the run's.
         TrainingDiverged: a loss became NaN/inf (the last good checkpoint is kept).
     """
     chief_dir = layout.local_path(run_dir)
@@ -97,6 +119,7 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         resume = False
     if resume:
         data = _resume_data(run_dir, data)
+        config = _resumed_config(config, run_dir, data)
     configured = configure_for_data(config, data, data_dir)
     implied = {k: getattr(configured, k) for k in ("direction", "input_channels")
                if not config.is_set(k)}

@@ -1,4 +1,5 @@
 import json
+import re
 
 import keras
 import numpy as np
@@ -237,3 +238,59 @@ def test_fused_adam_matches_keras_adam_and_uses_the_fused_kernel():
         assert not np.allclose(a, init[0] if a.shape == (3, 4) else init[1])
     config = keras.saving.serialize_keras_object(Adam(1e-3, name="g_adam"))
     assert keras.saving.deserialize_keras_object(config).learning_rate == 1e-3
+
+
+# --- resume keeps the run's config ----------------------------------------------------
+@pytest.mark.parametrize("change", [dict(direction="BtoA"), dict(lambda_l1=50.0), dict(seed=8),
+                                    dict(image_size=(64, 64)), dict(precision="mixed_bfloat16")])
+def test_resume_refuses_an_option_that_changes_what_is_trained(tmp_path, change):
+    from pix2pix_tf.errors import ConfigError
+
+    c = tiny_config(steps_per_epoch=1, sample_every=0)
+    run = tmp_path / "run"
+    train(c, run, verbose=0)
+    files = {p: p.read_bytes() for p in (run / "config.json", run / "checkpoints" / "latest.json")}
+    (name, value), = change.items()
+    with pytest.raises(ConfigError, match=rf"config.json: `{name}` cannot change.*" +
+                                          re.escape(f"Received: {name}={value!r}")):
+        train(c.replace(epochs=2, **change), run, resume=True, verbose=0)
+    assert all(p.read_bytes() == data for p, data in files.items())
+
+
+def test_resume_in_python_keeps_the_recorded_seed_and_config(tmp_path):
+    c = tiny_config(seed=None, steps_per_epoch=2, sample_every=0, lambda_l1=50.0)
+    run = tmp_path / "run"
+    train(c, run, verbose=0)
+    saved = json.loads((run / "config.json").read_text())
+    # seed=None and the data-implied direction are "not given": the run's values apply.
+    train(c.replace(epochs=3, keep_checkpoints=3), run, resume=True, verbose=0)
+    after = json.loads((run / "config.json").read_text())
+    assert after == {**saved, "epochs": 3, "keep_checkpoints": 3}
+    assert latest_checkpoint(run / "checkpoints")[1] == 3
+    train(c.replace(seed=saved["seed"], epochs=3), tmp_path / "straight", verbose=0)
+    for wa, wb in zip(_weights(run), _weights(tmp_path / "straight")):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_resume_on_other_data_is_refused(tmp_path, ab_dir):
+    from pix2pix_tf.errors import ConfigError
+
+    c = tiny_config(steps_per_epoch=1, sample_every=0)
+    train(c, tmp_path / "run", verbose=0)
+    with pytest.raises(ConfigError, match=r"run.json: the run was trained on data='builtin'"):
+        train(c.replace(epochs=2), tmp_path / "run", data=ab_dir, resume=True, verbose=0)
+
+
+def test_cli_resume_refuses_a_changed_option_in_one_line(tmp_path, capsys):
+    from pix2pix_tf.cli import main
+
+    run = str(tmp_path / "run")
+    tiny = ["--image-size", "32", "--generator-filters", "4", "--discriminator-filters", "4",
+            "--steps-per-epoch", "1", "--sample-every", "0", "--verbose", "0"]
+    assert main(["train", "--out", run, "--epochs", "1", *tiny]) == 0
+    capsys.readouterr()
+    assert main(["train", "--out", run, "--resume", "--epochs", "2", "--direction", "BtoA"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "`direction` cannot change" in err[0] and "AtoB" in err[0]
+    # The same options again, and the ones that may change, are fine.
+    assert main(["train", "--out", run, "--resume", "--epochs", "2", *tiny]) == 0
