@@ -8,6 +8,7 @@
       samples/           epoch_NNNN.png grids (input | output | target)
       logs/              TensorBoard
       workers/N/         state of non-chief workers under multi-worker training
+      .lock              pid and host of the process training in it (while it runs)
 
 Every module that writes or reads a run directory goes through these names.
 """
@@ -29,6 +30,7 @@ CHECKPOINTS = "checkpoints"
 SAMPLES = "samples"
 LOGS = "logs"
 WORKERS = "workers"
+LOCK = ".lock"
 
 
 def local_path(path: str | os.PathLike, option: str = "--out") -> Path:
@@ -66,6 +68,10 @@ def samples(run: Path) -> Path:
 
 def logs(run: Path) -> Path:
     return Path(run) / LOGS
+
+
+def lock_path(run: Path) -> Path:
+    return Path(run) / LOCK
 
 
 def worker_dir(run: Path, index: int) -> Path:

@@ -20,6 +20,7 @@ from pix2pix_tf.distribute import describe, make_strategy, worker_index
 from pix2pix_tf.errors import ConfigError, DataError, TrainingDiverged
 from pix2pix_tf.model import Pix2Pix
 from pix2pix_tf.precision import resolve_precision
+from pix2pix_tf.runlock import run_lock
 
 
 def recorded_data(run_dir: str | os.PathLike) -> str | None:
@@ -96,7 +97,8 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         The trained `Pix2Pix` model.
 
     Raises:
-        DataError: bad data or run files (the message names the file or option).
+        DataError: bad data or run files (the message names the file or option), or
+            another process is training in `run_dir` (its `.lock` names the pid).
         ConfigError: a bad option, or on resume one that differs from the run's.
         TrainingDiverged: a loss became NaN/inf (the last good checkpoint is kept).
     """
@@ -108,6 +110,15 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
                          f"{replicas} replicas. Received: batch_size={config.batch_size}")
     worker = worker_index()
     run_dir = layout.worker_dir(chief_dir, worker)
+    # One process per folder (each worker has its own): a second `train` of a running
+    # run would interleave checkpoints and overwrite config.json.
+    with run_lock(run_dir):
+        return _train_locked(config, run_dir, worker, strategy, data, validation_data, resume,
+                             callbacks, verbose, data_dir)
+
+
+def _train_locked(config, run_dir, worker, strategy, data, validation_data, resume, callbacks,
+                  verbose, data_dir) -> Pix2Pix:
     candidates = checkpoint_candidates(layout.checkpoints(run_dir))
     if candidates and not resume:
         raise DataError(

@@ -514,3 +514,45 @@ def test_val_fraction_in_training_holds_out_what_evaluate_scores(tmp_path, ab_di
                             verbose=0)["l1"]
     scored = pix2pix_tf.evaluate(tmp_path / "run", val_fraction=0.5)
     assert scored["images"] == 3 and scored["l1"] == pytest.approx(logged, rel=1e-5)
+
+
+# --- one process per run directory ---------------------------------------------------
+def test_a_run_directory_in_use_is_refused_and_a_stale_lock_taken_over(tmp_path, capsys):
+    import socket
+
+    from pix2pix_tf.cli import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    other = subprocess.Popen(["sleep", "120"])  # a live process "training" in run/
+    try:
+        (run / ".lock").write_text(json.dumps({"pid": other.pid, "host": socket.gethostname()}))
+        assert main(["train", "--out", str(run), "--image-size", "32", "--epochs", "1",
+                     "--steps-per-epoch", "1", "--generator-filters", "4",
+                     "--discriminator-filters", "4", "--verbose", "0"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and str(run) in err[0] and f"process {other.pid}" in err[0]
+        assert json.loads((run / ".lock").read_text())["pid"] == other.pid  # left alone
+    finally:
+        other.kill()
+        other.wait()
+    # Its process is gone (as after a SIGKILL): the lock is stale and taken over.
+    train(tiny_config(steps_per_epoch=1, sample_every=0), run, verbose=0)
+    assert "no longer runs; taking it over" in capsys.readouterr().out
+    assert latest_checkpoint(run / "checkpoints")[1] == 1
+    assert not (run / ".lock").exists()
+
+
+def test_the_lock_is_released_when_training_fails(tmp_path):
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(steps_per_epoch=1, sample_every=0), run, callbacks=[Boom()], verbose=0)
+    assert run.is_dir() and not (run / ".lock").exists()
+    # A refused option leaves no lock and no empty folder behind.
+    with pytest.raises(DataError):
+        train(tiny_config(), tmp_path / "new", data=tmp_path / "missing", verbose=0)
+    assert not (tmp_path / "new").exists()
