@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pix2pix_tf import atomic
 from pix2pix_tf.errors import DataError
 
 LATEST = "latest.json"
@@ -79,18 +80,16 @@ def save_training_state(model, directory: str | os.PathLike, epoch: int, keep: i
     directory.mkdir(parents=True, exist_ok=True)
     state = _state_variables(model)
     path = directory / f"ckpt-{epoch:06d}.npz"
-    tmp = path.with_name(path.name + ".tmp")
     arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(state.values())}
     arrays["paths"] = np.array(list(state))
     arrays["epoch"] = np.array(epoch)
-    with open(tmp, "wb") as f:
+    # A full disk leaves the previous checkpoint the latest, and no temporary file.
+    with atomic.atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, **arrays)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, path)
-    tmp = directory / (LATEST + ".tmp")
-    tmp.write_text(json.dumps({"epoch": epoch, "file": path.name}, indent=2))
-    os.replace(tmp, directory / LATEST)
+    atomic.write_text(directory / LATEST, json.dumps({"epoch": epoch, "file": path.name},
+                                                     indent=2))
     for old in sorted(directory.glob("ckpt-*.npz"))[:-keep]:
         old.unlink()
     return path

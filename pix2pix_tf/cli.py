@@ -300,8 +300,9 @@ def main(argv: list[str] | None = None) -> int:
                                   else ""), file=sys.stderr)
         return 130
     except Pix2PixError as e:
-        # Only the package's own errors are "bad input"; anything else (a bug, a full
-        # disk, a CUDA library that fails to load) keeps its traceback.
+        # Only the package's own errors (a full disk while writing a run file is one,
+        # see pix2pix_tf.atomic) are one line; anything else (a bug, an I/O error, a
+        # CUDA library that fails to load) keeps its traceback.
         if args.debug:
             traceback.print_exc()
         print(f"error: {e}", file=sys.stderr)

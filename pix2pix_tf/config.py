@@ -373,10 +373,9 @@ class Pix2PixConfig:
 
     def save(self, path: str | os.PathLike) -> None:
         """Writes the config as JSON (atomically)."""
-        tmp = f"{path}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(self.to_dict(), f, indent=2)
-        os.replace(tmp, path)
+        from pix2pix_tf import atomic
+
+        atomic.write_text(path, json.dumps(self.to_dict(), indent=2))
 
     def given_for_resume(self, saved: Pix2PixConfig) -> dict[str, Any]:
         """The options of `self` that differ from the `saved` run's config, as given.

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pix2pix_tf import atomic
 from pix2pix_tf.errors import DataError
 
 CONFIG = "config.json"
@@ -88,16 +89,14 @@ def model_file(path: str | os.PathLike) -> Path:
 def save_generator(generator, run: Path) -> Path:
     """Writes `generator.keras` atomically (temporary name, then rename)."""
     final = generator_path(run)
-    tmp = final.with_name("generator.tmp.keras")
-    generator.save(tmp)
-    os.replace(tmp, final)
+    with atomic.atomic_path(final, keep_suffix=True) as tmp:  # Keras wants .keras
+        generator.save(tmp)
     return final
 
 
 def write_json(path: Path, obj: Any) -> None:
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    """Writes `obj` as JSON atomically (a full disk is a `DataError` naming `path`)."""
+    atomic.write_text(path, json.dumps(obj, indent=2))
 
 
 def read_json(path: Path, what: str) -> Any:

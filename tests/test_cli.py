@@ -143,11 +143,11 @@ def test_sigkill_mid_run_then_resume(tmp_path):
 def test_unexpected_errors_keep_their_traceback(tmp_path, monkeypatch):
     import pix2pix_tf.training
 
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def io_error(*args, **kwargs):  # (a full disk is one line: test_hardening)
+        raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(pix2pix_tf.training, "train", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    monkeypatch.setattr(pix2pix_tf.training, "train", io_error)
+    with pytest.raises(OSError, match="Input/output"):
         main(["train", "--out", str(tmp_path / "run"), *TINY])
 
 

@@ -556,3 +556,51 @@ def test_the_lock_is_released_when_training_fails(tmp_path):
     with pytest.raises(DataError):
         train(tiny_config(), tmp_path / "new", data=tmp_path / "missing", verbose=0)
     assert not (tmp_path / "new").exists()
+
+
+# --- a full disk ---------------------------------------------------------------------
+@pytest.mark.parametrize("what,code", [("checkpoint", "ENOSPC"), ("generator", "EDQUOT")])
+def test_a_full_disk_is_one_line_and_the_previous_checkpoint_restores(tmp_path, capsys,
+                                                                      monkeypatch, what, code):
+    import errno
+
+    from pix2pix_tf.cli import main
+
+    run = tmp_path / "run"
+    args = ["train", "--out", str(run), "--image-size", "32", "--generator-filters", "4",
+            "--discriminator-filters", "4", "--steps-per-epoch", "1", "--sample-every", "0",
+            "--save-every", "1", "--verbose", "0"]
+    full = OSError(getattr(errno, code), "No space left on device")
+    if what == "checkpoint":
+        real = np.savez
+
+        def savez(f, **arrays):
+            if int(arrays["epoch"]) == 2:
+                f.write(b"half a checkpoint")
+                raise full
+            real(f, **arrays)
+
+        monkeypatch.setattr(np, "savez", savez)
+    else:
+        real = keras.Model.save
+        calls = []
+
+        def save(self, path, *a, **kw):
+            calls.append(path)
+            if len(calls) == 2:
+                open(path, "wb").write(b"half a model")
+                raise full
+            real(self, path, *a, **kw)
+
+        monkeypatch.setattr(keras.Model, "save", save)
+    assert main([*args, "--epochs", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    name = "ckpt-000002.npz" if what == "checkpoint" else "generator.keras"
+    assert len(err) == 1 and "the disk is full" in err[0] and name in err[0], err
+    assert not [p for p in run.rglob("*") if ".tmp" in p.name]
+    assert not (run / ".lock").exists()
+    monkeypatch.undo()
+    assert latest_checkpoint(run / "checkpoints")[1] == (1 if what == "checkpoint" else 2)
+    load_generator(run)  # the previous generator.keras is intact
+    assert main([*args, "--epochs", "3", "--resume"]) == 0
+    assert latest_checkpoint(run / "checkpoints")[1] == 3
