@@ -68,8 +68,10 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
 
     The run directory gets `config.json` (every option, resolved), `run.json` (the
     data, for `--resume` and export), `generator.keras` and `checkpoints/` (full
-    training state, every `config.save_every` epochs and after the last, written
-    atomically), `samples/epoch_NNNN.png` grids and TensorBoard logs under `logs/`.
+    training state, every `config.save_every_minutes` minutes or `config.save_every`
+    epochs, after the last epoch and, from a host copy, the last completed epoch when
+    training is interrupted; written atomically), `samples/epoch_NNNN.png` grids and
+    TensorBoard logs under `logs/`.
 
     Args:
         config: the configuration; options it leaves to the data (`direction`,
@@ -181,9 +183,10 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
     all_callbacks: list[keras.callbacks.Callback] = [nan_guard]
     if config.lr_schedule == "linear_decay":
         all_callbacks.append(LinearDecay(config.learning_rate, config.epochs, config.decay_epochs))
-    all_callbacks.append(TrainingCheckpoint(run_dir, every=config.save_every,
-                                            keep=config.keep_checkpoints,
-                                            last_epoch=config.epochs))
+    checkpointer = TrainingCheckpoint(run_dir, every=config.save_every,
+                                      keep=config.keep_checkpoints, last_epoch=config.epochs,
+                                      every_minutes=config.save_every_minutes)
+    all_callbacks.append(checkpointer)
     if config.sample_every > 0 and worker == 0:
         xs, ys = sample_batch(validation_data or source, config, config.num_samples)
         all_callbacks.append(SampleGrid(xs, ys, layout.samples(run_dir),
@@ -199,8 +202,25 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
           f"{config.epochs}, {config.update} updates, precision {config.precision} "
           f"({precision_reason}), seed {config.seed}; {describe(strategy)}. "
           f"Run directory: {run_dir}")
-    model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps,
-              validation_data=val_ds, callbacks=all_callbacks, verbose=verbose, shuffle=False)
+    # Every `validate_every`-th epoch and the last (Keras counts epochs from 1 here).
+    validation_freq = [e for e in range(initial_epoch + 1, config.epochs + 1)
+                       if e % config.validate_every == 0 or e == config.epochs]
+    try:
+        model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch,
+                  steps_per_epoch=steps, validation_data=val_ds, callbacks=all_callbacks,
+                  verbose=verbose, shuffle=False, validation_freq=validation_freq)
+    except BaseException:
+        # Interrupted (Ctrl-C, an error): the newest completed epoch not yet on disk is
+        # written from its host copy, so --resume loses no finished epoch.
+        try:
+            saved = checkpointer.flush()
+        except Exception as e:  # (e.g. a full disk) the original error is the one to see
+            print(f"\nnote: could not save the last completed epoch: {e}")
+        else:
+            if saved is not None:
+                print(f"\nSaved the state after epoch {saved} in "
+                      f"{layout.checkpoints(run_dir)}.")
+        raise
     if nan_guard.diverged is not None:
         epoch, step, logs = nan_guard.diverged
         kept = checkpoint_candidates(layout.checkpoints(run_dir))

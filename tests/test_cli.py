@@ -122,7 +122,7 @@ def test_sigkill_mid_run_then_resume(tmp_path):
 
     run = tmp_path / "run"
     args = ["train", "--out", str(run), "--epochs", "3", *TINY, "--steps-per-epoch", "150",
-            "--sample-every", "0"]
+            "--sample-every", "0", "--save-every", "1"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen([sys.executable, "-m", "pix2pix_tf", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

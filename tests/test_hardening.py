@@ -244,7 +244,7 @@ def test_checkpoint_restores_by_name_not_position(tmp_path):
 
 
 def test_damaged_latest_checkpoint_falls_back_to_the_previous(tmp_path, capsys):
-    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=2)
+    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=2, save_every=1)
     train(c, tmp_path / "run", verbose=0)
     ckpts = tmp_path / "run" / "checkpoints"
     (ckpts / "ckpt-000002.npz").write_bytes(b"garbage")

@@ -294,3 +294,72 @@ def test_cli_resume_refuses_a_changed_option_in_one_line(tmp_path, capsys):
     assert len(err) == 1 and "`direction` cannot change" in err[0] and "AtoB" in err[0]
     # The same options again, and the ones that may change, are fine.
     assert main(["train", "--out", run, "--resume", "--epochs", "2", *tiny]) == 0
+
+
+# --- when the full state is written ----------------------------------------------------
+def _written_epochs(every, every_minutes, minutes_per_epoch, tmp_path, epochs=5):
+    from pix2pix_tf.callbacks import TrainingCheckpoint
+
+    now = [0.0]
+    model = Pix2Pix(tiny_config())
+    model.compile()
+    tick = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: now.__setitem__(0, now[0] + 60 * minutes_per_epoch))
+    saver = TrainingCheckpoint(tmp_path, every=every, keep=10, last_epoch=epochs,
+                               every_minutes=every_minutes, clock=lambda: now[0])
+    model.fit(_batches(model.config, n=2), epochs=epochs, verbose=0, callbacks=[tick, saver])
+    return sorted(int(p.stem[5:]) for p in (tmp_path / "checkpoints").glob("ckpt-*.npz"))
+
+
+def test_state_is_written_by_time_by_epochs_and_after_the_last(tmp_path):
+    # 4 minutes an epoch, every 10 minutes: at 12 min (epoch 3), then the last.
+    assert _written_epochs(None, 10, 4, tmp_path / "time") == [3, 5]
+    assert _written_epochs(2, 0, 4, tmp_path / "epochs") == [2, 4, 5]
+    assert _written_epochs(None, 0, 4, tmp_path / "last") == [5]
+
+
+def test_default_writes_only_the_last_epoch_of_a_short_run(tmp_path):
+    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=3)
+    assert c.save_every is None and c.save_every_minutes == 10
+    train(c, tmp_path / "run", verbose=0)
+    assert [p.name for p in (tmp_path / "run" / "checkpoints").glob("ckpt-*")] == [
+        "ckpt-000003.npz"]
+
+
+def test_an_interrupt_writes_the_last_completed_epoch_and_resume_is_bit_exact(tmp_path,
+                                                                               capsys):
+    class StopInThird(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 2:  # a step after epoch 2's end was kept: the copy must hold
+                raise KeyboardInterrupt
+
+    c = tiny_config(seed=5, steps_per_epoch=2, sample_every=0, epochs=4)
+    with pytest.raises(KeyboardInterrupt):
+        train(c, tmp_path / "run", callbacks=[StopInThird()], verbose=0)
+    assert "Saved the state after epoch 2" in capsys.readouterr().out
+    assert latest_checkpoint(tmp_path / "run" / "checkpoints")[1] == 2
+    train(c, tmp_path / "run", resume=True, verbose=0)
+    train(c, tmp_path / "straight", verbose=0)
+    for wa, wb in zip(_weights(tmp_path / "run"), _weights(tmp_path / "straight")):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_save_every_minutes_is_checked():
+    from pix2pix_tf.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="save_every_minutes"):
+        tiny_config(save_every_minutes=-1)
+    assert tiny_config(save_every=3, save_every_minutes=0).save_every == 3
+
+
+def test_validation_runs_every_validate_every_epochs_and_after_the_last(tmp_path):
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: seen.append("val_l1" in logs))
+    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=5, validate_every=2)
+    train(c, tmp_path / "run", callbacks=[record], verbose=0)
+    assert seen == [False, True, False, True, True]
+    assert tiny_config().validate_every == 5
