@@ -67,7 +67,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     An epoch end that is not written is kept as a host copy of the state (the size of
     a checkpoint in memory; a device-to-host copy, ~1% of a GPU epoch), and `flush`,
     called at the end of `fit` and by `train` when training is interrupted (Ctrl-C,
-    an error, a NaN), writes it: the newest completed epoch is on disk whenever the
+    SIGTERM, an error, a NaN), writes it: the newest completed epoch is on disk whenever the
     process can still act, and resuming from it is bit-exact. Only the training state
     is flushed; `generator.keras` is the one of the last regular write.
 

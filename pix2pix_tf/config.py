@@ -177,8 +177,8 @@ class Pix2PixConfig:
     save_every_minutes: float = _opt(
         10.0, "Also write them at the end of the first epoch this many minutes after the "
         "last write (0: only by save_every). An epoch end not written is kept as a host "
-        "copy of the state and written when training is interrupted (Ctrl-C, an error, a "
-        "NaN), so no finished epoch is lost unless the process is killed outright. "
+        "copy of the state and written when training is interrupted (Ctrl-C, SIGTERM, an "
+        "error, a NaN), so no finished epoch is lost unless the process is killed outright. "
         "Default 10: one write of the paper generator's state (0.69 GB) and "
         "generator.keras took 3.2-3.6 s on the development machine "
         "(benchmarks/results/epoch_overhead.md), most of a facades epoch on a current "

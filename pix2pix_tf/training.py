@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Sequence
 
 import keras
@@ -56,6 +58,21 @@ def _resumed_config(config: Pix2PixConfig, run_dir, data) -> Pix2PixConfig:
         return config
     saved = Pix2PixConfig.load(path)
     return saved.resumed(config.given_for_resume(saved), str(path))
+
+
+_NOT_SET = object()
+
+
+def _sigterm_as_interrupt():
+    """Makes SIGTERM (a scheduler's preemption, `kill`) interrupt training as Ctrl-C
+    does, so the newest completed epoch is saved; returns the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return _NOT_SET  # only the main thread may set handlers
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
@@ -205,6 +222,7 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
     # Every `validate_every`-th epoch and the last (Keras counts epochs from 1 here).
     validation_freq = [e for e in range(initial_epoch + 1, config.epochs + 1)
                        if e % config.validate_every == 0 or e == config.epochs]
+    previous_sigterm = _sigterm_as_interrupt()
     try:
         model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch,
                   steps_per_epoch=steps, validation_data=val_ds, callbacks=all_callbacks,
@@ -221,6 +239,9 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
                 print(f"\nSaved the state after epoch {saved} in "
                       f"{layout.checkpoints(run_dir)}.")
         raise
+    finally:
+        if previous_sigterm is not _NOT_SET:
+            signal.signal(signal.SIGTERM, previous_sigterm)
     if nan_guard.diverged is not None:
         epoch, step, logs = nan_guard.diverged
         kept = checkpoint_candidates(layout.checkpoints(run_dir))

@@ -156,3 +156,27 @@ def test_url_out_is_one_clear_line(tmp_path, capsys, monkeypatch):
     assert main(["train", "--out", "gs://bucket/run", *TINY]) == 2
     assert "only local folders" in capsys.readouterr().err
     assert not (tmp_path / "gs:").exists()
+
+
+def test_sigterm_saves_the_last_completed_epoch_and_resume_continues(tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    args = ["train", "--out", str(run), *TINY]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen([sys.executable, "-m", "pix2pix_tf", *args, "--epochs", "1000",
+                             "--sample-every", "1"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    second = run / "samples" / "epoch_0002.png"  # written after epoch 2's state was kept
+    deadline = time.time() + 300
+    while not second.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)  # as a scheduler preempting the job
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Continue with --resume" in err, err[-2000:]
+    done = json.loads((run / "checkpoints" / "latest.json").read_text())["epoch"]
+    assert done >= 2 and not (run / ".lock").exists()
+    r = _cli(*args, "--epochs", str(done + 1), "--resume")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((run / "checkpoints" / "latest.json").read_text())["epoch"] == done + 1
