@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,16 @@ def _create(path: Path) -> bool:
     return True
 
 
+def _read_owner(path: Path) -> str:
+    # Its creator writes the pid just after creating the file: wait a moment for it.
+    for _ in range(20):
+        text = path.read_text()
+        if text:
+            return text
+        time.sleep(0.05)
+    return text
+
+
 @contextlib.contextmanager
 def run_lock(run_dir: str | os.PathLike) -> Iterator[Path]:
     """Holds `run_dir/.lock` for the duration of the `with` block.
@@ -55,7 +66,7 @@ def run_lock(run_dir: str | os.PathLike) -> Iterator[Path]:
             if _create(path):
                 break
             try:
-                owner = json.loads(path.read_text())
+                owner = json.loads(_read_owner(path))
                 pid, host = int(owner["pid"]), str(owner["host"])
             except FileNotFoundError:
                 continue  # released meanwhile

@@ -604,3 +604,26 @@ def test_a_full_disk_is_one_line_and_the_previous_checkpoint_restores(tmp_path, 
     load_generator(run)  # the previous generator.keras is intact
     assert main([*args, "--epochs", "3", "--resume"]) == 0
     assert latest_checkpoint(run / "checkpoints")[1] == 3
+
+
+def test_atomic_writes_leave_the_old_file_or_the_new_one(tmp_path):
+    import errno
+
+    from pix2pix_tf import atomic
+
+    target = tmp_path / "f.json"
+    atomic.write_text(target, "old")
+    with pytest.raises(RuntimeError):  # any error: the old file stays, no temporary
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old" and sorted(tmp_path.iterdir()) == [target]
+    # A full disk inside a library that wraps the OSError is still recognised.
+    with pytest.raises(DataError, match=r"f.json: the disk is full"):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("half")
+            try:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            except OSError as e:
+                raise ValueError("could not write") from e
+    assert target.read_text() == "old" and sorted(tmp_path.iterdir()) == [target]
