@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -11,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from pix2pix_tf import layout
-from pix2pix_tf.checkpoint import save_training_state
+from pix2pix_tf.checkpoint import save_training_state, training_state, write_training_state
 from pix2pix_tf.color import to_rgb
 from pix2pix_tf.images import image_grid, save_png
 
@@ -60,33 +61,72 @@ def _finite(logs: dict | None, keys=("g_total", "d_total")) -> bool:
 
 
 class TrainingCheckpoint(keras.callbacks.Callback):
-    """Saves the full training state and `generator.keras` every `every` epochs and
-    after the last one.
+    """Saves the full training state and `generator.keras` every `every` epochs, at the
+    end of the first epoch `every_minutes` after the last write, and after the last one.
+
+    An epoch end that is not written is kept as a host copy of the state (the size of
+    a checkpoint in memory; a device-to-host copy, ~1% of a GPU epoch), and `flush`,
+    called at the end of `fit` and by `train` when training is interrupted (Ctrl-C,
+    SIGTERM, an error, a NaN), writes it: the newest completed epoch is on disk whenever the
+    process can still act, and resuming from it is bit-exact. Only the training state
+    is flushed; `generator.keras` is the one of the last regular write.
 
     Nothing is written for an epoch whose losses are not finite, so the last good
     checkpoint stays the latest. See `pix2pix_tf.checkpoint`.
 
     Args:
         run_dir: run folder; checkpoints go to `run_dir/checkpoints/`.
-        every: save after every N-th epoch.
+        every: save after every N-th epoch; None: by time only.
         keep: newest checkpoints kept.
         last_epoch: the run's final epoch (always saved).
+        every_minutes: save at the first epoch end this long after the last write (or
+            the start of training); 0: by `every` only.
+        clock: seconds, monotonic (for tests).
     """
 
-    def __init__(self, run_dir: str | os.PathLike, every: int = 1, keep: int = 2,
-                 last_epoch: int | None = None):
+    def __init__(self, run_dir: str | os.PathLike, every: int | None = 1, keep: int = 2,
+                 last_epoch: int | None = None, every_minutes: float = 0.0,
+                 clock=time.monotonic):
         super().__init__()
         self.run_dir = Path(run_dir)
-        self.every, self.keep, self.last_epoch = max(1, int(every)), int(keep), last_epoch
+        self.every = None if every is None else max(1, int(every))
+        self.keep, self.last_epoch = int(keep), last_epoch
+        self.every_minutes, self.clock = float(every_minutes), clock
+        self._last_write = clock()
+        self._pending: tuple[int, dict] | None = None
+
+    def on_train_begin(self, logs=None):
+        self._last_write = self.clock()
+
+    def _due(self, done: int) -> bool:
+        if done == self.last_epoch or (self.every is not None and done % self.every == 0):
+            return True
+        return self.every_minutes > 0 and (self.clock() - self._last_write
+                                           >= 60 * self.every_minutes)
 
     def on_epoch_end(self, epoch, logs=None):
         done = epoch + 1
-        if done % self.every and done != self.last_epoch:
-            return
         if not _finite(logs) or getattr(self.model, "_pix2pix_diverged", False):
             return
+        if not self._due(done):
+            self._pending = (done, training_state(self.model))
+            return
+        self._pending = None
         save_training_state(self.model, layout.checkpoints(self.run_dir), done, keep=self.keep)
         layout.save_generator(self.model.generator, self.run_dir)
+        self._last_write = self.clock()
+
+    def on_train_end(self, logs=None):
+        self.flush()
+
+    def flush(self) -> int | None:
+        """Writes the newest completed epoch's state if it is not on disk; its epoch."""
+        if self._pending is None:
+            return None
+        done, state = self._pending
+        self._pending = None
+        write_training_state(state, layout.checkpoints(self.run_dir), done, keep=self.keep)
+        return done
 
 
 class LinearDecay(keras.callbacks.LearningRateScheduler):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pix2pix_tf import atomic
 from pix2pix_tf.errors import DataError
 
 LATEST = "latest.json"
@@ -63,6 +64,18 @@ def _state_variables(model) -> dict:
     return state
 
 
+def training_state(model, copy: bool = True) -> dict[str, np.ndarray]:
+    """The whole training state on the host, `{key: array}`, to write with
+    `write_training_state` (what a checkpoint would hold now).
+
+    `copy=False` may share memory with the variables (on a CPU): only for a write
+    before the next training step.
+    """
+    # (np.array copies; np.asarray keeps the buffer `.numpy()` gave.)
+    to_host = np.array if copy else np.asarray
+    return {k: to_host(v.numpy()) for k, v in _state_variables(model).items()}
+
+
 def save_training_state(model, directory: str | os.PathLike, epoch: int, keep: int = 2) -> Path:
     """Saves the state after `epoch` epochs to `directory/ckpt-EPOCH.npz`.
 
@@ -75,24 +88,32 @@ def save_training_state(model, directory: str | os.PathLike, epoch: int, keep: i
     Returns:
         The path of the checkpoint written.
     """
+    return write_training_state(training_state(model, copy=False), directory, epoch, keep)
+
+
+def write_training_state(state: dict[str, np.ndarray], directory: str | os.PathLike,
+                         epoch: int, keep: int = 2) -> Path:
+    """Writes a `training_state` copy as the checkpoint after `epoch` epochs (see
+    `save_training_state`)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = _state_variables(model)
     path = directory / f"ckpt-{epoch:06d}.npz"
-    tmp = path.with_name(path.name + ".tmp")
-    arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(state.values())}
+    arrays = {f"v{i:05d}": a for i, a in enumerate(state.values())}
     arrays["paths"] = np.array(list(state))
     arrays["epoch"] = np.array(epoch)
-    with open(tmp, "wb") as f:
+    # A full disk leaves the previous checkpoint the latest, and no temporary file.
+    with atomic.atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, **arrays)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, path)
-    tmp = directory / (LATEST + ".tmp")
-    tmp.write_text(json.dumps({"epoch": epoch, "file": path.name}, indent=2))
-    os.replace(tmp, directory / LATEST)
+    atomic.write_text(directory / LATEST, json.dumps({"epoch": epoch, "file": path.name},
+                                                     indent=2))
     for old in sorted(directory.glob("ckpt-*.npz"))[:-keep]:
         old.unlink()
+    # A save cut short by a kill leaves its temporary (as big as a checkpoint); the run
+    # holds the folder's lock, so no other process is writing one.
+    for stale in directory.glob("ckpt-*.npz.tmp"):
+        stale.unlink(missing_ok=True)
     return path
 
 

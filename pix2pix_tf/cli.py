@@ -196,7 +196,10 @@ def _config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
              if getattr(args, f.name) is not None}
     saved = layout.config_path(Path(args.out))
     if args.resume and saved.exists():
-        return Pix2PixConfig.load(saved).replace(**given)
+        # The run's config is the base; a flag that would change what is trained is
+        # refused by the same check as `train(..., resume=True)` in Python.
+        preset = PRESETS[args.preset] if args.preset != "paper" else {}
+        return Pix2PixConfig.load(saved).resumed({**preset, **given}, str(saved))
     # Options the data implies (a dataset's direction, a task's channels) are applied by
     # `train()` itself, so the CLI and the Python API agree.
     return Pix2PixConfig.preset(args.preset, **given)
@@ -302,8 +305,9 @@ def main(argv: list[str] | None = None) -> int:
                                   else ""), file=sys.stderr)
         return 130
     except Pix2PixError as e:
-        # Only the package's own errors are "bad input"; anything else (a bug, a full
-        # disk, a CUDA library that fails to load) keeps its traceback.
+        # Only the package's own errors (a full disk while writing a run file is one,
+        # see pix2pix_tf.atomic) are one line; anything else (a bug, an I/O error, a
+        # CUDA library that fails to load) keeps its traceback.
         if args.debug:
             traceback.print_exc()
         print(f"error: {e}", file=sys.stderr)

@@ -49,6 +49,11 @@ def _opt(default: Any, help: str, group: str, choices: tuple | None = None, cli:
                  metadata={"help": help, "choices": choices, "cli": cli, "group": group})
 
 
+# Options that may change when a run is resumed: how long it runs and what it writes.
+# Every other option decides what is trained, so a resumed run keeps the recorded value.
+RESUMABLE = frozenset({"epochs", "save_every", "save_every_minutes", "keep_checkpoints",
+                       "sample_every", "num_samples", "nan_check_every", "validate_every"})
+
 # Options whose `None` means "from the data" (a dataset's usual direction, a task's
 # channels): filled by `with_data_defaults`, else by these fallbacks.
 _DATA_IMPLIED = {"direction": "AtoB", "input_channels": 3}
@@ -166,9 +171,24 @@ class Pix2PixConfig:
         None, "Steps per epoch; default: one pass over the data.", TRAINING)
     seed: int | None = _opt(None, "Random seed: weights, data order and jitter, dropout.",
                             TRAINING)
-    save_every: int = _opt(
-        1, "Write the full training state and generator.keras every N epochs (and after "
-        "the last); --resume continues from the last one written.", TRAINING)
+    save_every: int | None = _opt(
+        None, "Write the full training state and generator.keras every N epochs (and "
+        "after the last); default: by time, see save_every_minutes. --resume continues "
+        "bit-exact from the last one written.", TRAINING)
+    save_every_minutes: float = _opt(
+        10.0, "Also write them at the end of the first epoch this many minutes after the "
+        "last write (0: only by save_every). An epoch end not written is kept as a host "
+        "copy of the state and written when training is interrupted (Ctrl-C, SIGTERM, an "
+        "error, a NaN), so no finished epoch is lost unless the process is killed outright. "
+        "Default 10: one write of the paper generator's state (0.69 GB) and "
+        "generator.keras took 3.2-3.6 s on the development machine "
+        "(benchmarks/results/epoch_overhead.md), most of a facades epoch on a current "
+        "GPU (~5 s); every 10 minutes it is under 1 percent.", TRAINING)
+    validate_every: int = _opt(
+        5, "Compute the validation metrics (val_l1, val_psnr, val_ssim in the logs and "
+        "TensorBoard) every N epochs and after the last. Default 5: the 100 facades val "
+        "images at batch 1 are estimated at 5-12 percent of a ~5 s GPU epoch "
+        "(benchmarks/results/epoch_overhead.md); every 5th epoch, 1-2.5.", TRAINING)
     keep_checkpoints: int = _opt(2, "Newest checkpoints kept (older ones are deleted).",
                                  TRAINING)
     nan_check_every: int = _opt(
@@ -264,8 +284,8 @@ class Pix2PixConfig:
                 raise ConfigError(
                     f"`{f.name}` must be one of {choices}. Received: {f.name}={value!r}")
         for name in ("generator_filters", "discriminator_filters", "batch_size", "epochs",
-                     "save_every", "keep_checkpoints", "nan_check_every"):
-            if int(getattr(self, name)) < 1:
+                     "save_every", "keep_checkpoints", "nan_check_every", "validate_every"):
+            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ConfigError(f"`{name}` must be >= 1. Received: {name}={getattr(self, name)}")
         if self.generator == "unet":
             depth = self.unet_depth
@@ -297,6 +317,9 @@ class Pix2PixConfig:
             raise ConfigError(f"`decay_epochs` must be >= 1. Received: {self.decay_epochs}")
         if self.val_fraction is not None and not 0.0 < self.val_fraction < 1.0:
             raise ConfigError(f"`val_fraction` must be in (0, 1). Received: {self.val_fraction}")
+        if not self.save_every_minutes >= 0:  # (also refuses NaN)
+            raise ConfigError("`save_every_minutes` must be >= 0. "
+                              f"Received: save_every_minutes={self.save_every_minutes}")
         if self.adam_epsilon <= 0:
             raise ConfigError(f"`adam_epsilon` must be > 0. Received: {self.adam_epsilon}")
 
@@ -369,10 +392,46 @@ class Pix2PixConfig:
 
     def save(self, path: str | os.PathLike) -> None:
         """Writes the config as JSON (atomically)."""
-        tmp = f"{path}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(self.to_dict(), f, indent=2)
-        os.replace(tmp, path)
+        from pix2pix_tf import atomic
+
+        atomic.write_text(path, json.dumps(self.to_dict(), indent=2))
+
+    def given_for_resume(self, saved: Pix2PixConfig) -> dict[str, Any]:
+        """The options of `self` that differ from the `saved` run's config, as given.
+
+        An option left to be resolved (a data-implied one left to the data, `seed=None`,
+        `precision="auto"` or None) counts as not given: the run's recorded value applies.
+        """
+        resolved_later = {"seed": (None,), "precision": ("auto", None)}
+        given = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in _DATA_IMPLIED and not self.is_set(f.name):
+                continue
+            if value in resolved_later.get(f.name, ()):
+                continue
+            if value != getattr(saved, f.name):
+                given[f.name] = value
+        return given
+
+    def resumed(self, given: dict[str, Any], where: str) -> Pix2PixConfig:
+        """This saved run's config with the `given` options that may change on resume.
+
+        Raises:
+            ConfigError: a given option would change what is trained (one line naming
+                the option, both values and `where` the run's config is).
+        """
+        for name, value in given.items():
+            if name in RESUMABLE:
+                continue
+            if name == "image_size":
+                value = _parse_size(value)
+            if value != getattr(self, name):
+                raise ConfigError(
+                    f"{where}: `{name}` cannot change when resuming (the run was trained "
+                    f"with {name}={getattr(self, name)!r}; only {', '.join(sorted(RESUMABLE))} "
+                    f"may change). Received: {name}={value!r}")
+        return self.replace(**{k: v for k, v in given.items() if k in RESUMABLE})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Pix2PixConfig:

@@ -30,8 +30,8 @@ def save_png(array: np.ndarray, path: str | os.PathLike) -> None:
     """Writes a uint8 image atomically (temporary name, then rename)."""
     from PIL import Image
 
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(np.asarray(array).squeeze() if array.shape[-1] == 1 else array).save(
-        tmp, format="PNG")
-    os.replace(tmp, path)
+    from pix2pix_tf.atomic import atomic_path
+
+    with atomic_path(Path(path)) as tmp:
+        Image.fromarray(np.asarray(array).squeeze() if array.shape[-1] == 1 else array).save(
+            tmp, format="PNG")

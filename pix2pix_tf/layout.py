@@ -8,6 +8,7 @@
       samples/           epoch_NNNN.png grids (input | output | target)
       logs/              TensorBoard
       workers/N/         state of non-chief workers under multi-worker training
+      .lock              pid and host of the process training in it (while it runs)
 
 Every module that writes or reads a run directory goes through these names.
 """
@@ -20,6 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pix2pix_tf import atomic
 from pix2pix_tf.errors import DataError
 
 CONFIG = "config.json"
@@ -29,6 +31,7 @@ CHECKPOINTS = "checkpoints"
 SAMPLES = "samples"
 LOGS = "logs"
 WORKERS = "workers"
+LOCK = ".lock"
 
 
 def local_path(path: str | os.PathLike, option: str = "--out") -> Path:
@@ -68,6 +71,10 @@ def logs(run: Path) -> Path:
     return Path(run) / LOGS
 
 
+def lock_path(run: Path) -> Path:
+    return Path(run) / LOCK
+
+
 def worker_dir(run: Path, index: int) -> Path:
     """The folder a worker writes: the run itself for the chief (index 0)."""
     return Path(run) if index == 0 else Path(run) / WORKERS / str(index)
@@ -82,16 +89,14 @@ def model_file(path: str | os.PathLike) -> Path:
 def save_generator(generator, run: Path) -> Path:
     """Writes `generator.keras` atomically (temporary name, then rename)."""
     final = generator_path(run)
-    tmp = final.with_name("generator.tmp.keras")
-    generator.save(tmp)
-    os.replace(tmp, final)
+    with atomic.atomic_path(final, keep_suffix=True) as tmp:  # Keras wants .keras
+        generator.save(tmp)
     return final
 
 
 def write_json(path: Path, obj: Any) -> None:
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    """Writes `obj` as JSON atomically (a full disk is a `DataError` naming `path`)."""
+    atomic.write_text(path, json.dumps(obj, indent=2))
 
 
 def read_json(path: Path, what: str) -> Any:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Sequence
 
 import keras
@@ -20,6 +22,7 @@ from pix2pix_tf.distribute import describe, make_strategy, worker_index
 from pix2pix_tf.errors import ConfigError, DataError, TrainingDiverged
 from pix2pix_tf.model import Pix2Pix
 from pix2pix_tf.precision import resolve_precision
+from pix2pix_tf.runlock import run_lock
 
 
 def recorded_data(run_dir: str | os.PathLike) -> str | None:
@@ -40,6 +43,38 @@ def _resume_data(run_dir, data):
     return spec
 
 
+def _resumed_config(config: Pix2PixConfig, run_dir, data) -> Pix2PixConfig:
+    """The run's recorded config, with what may change on resume taken from `config`;
+    refuses an option or data that would train something else on the restored weights."""
+    recorded = layout.recorded_data(run_dir)
+    spec = layout.data_spec(data)
+    if recorded is not None and spec is not None and spec != recorded:
+        raise ConfigError(
+            f"{layout.run_info_path(run_dir)}: the run was trained on data={recorded!r}; "
+            f"resume it on the same data (or leave --data out). Received: data={spec!r}")
+    path = layout.config_path(run_dir)
+    if not path.exists():
+        print(f"note: {path} is missing; resuming with the options given.")
+        return config
+    saved = Pix2PixConfig.load(path)
+    return saved.resumed(config.given_for_resume(saved), str(path))
+
+
+_NOT_SET = object()
+
+
+def _sigterm_as_interrupt():
+    """Makes SIGTERM (a scheduler's preemption, `kill`) interrupt training as Ctrl-C
+    does, so the newest completed epoch is saved; returns the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return _NOT_SET  # only the main thread may set handlers
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
 def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
           data: str | os.PathLike | PairSource | None = None,
           validation_data: PairSource | None = None, resume: bool = False,
@@ -50,8 +85,10 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
 
     The run directory gets `config.json` (every option, resolved), `run.json` (the
     data, for `--resume` and export), `generator.keras` and `checkpoints/` (full
-    training state, every `config.save_every` epochs and after the last, written
-    atomically), `samples/epoch_NNNN.png` grids and TensorBoard logs under `logs/`.
+    training state, every `config.save_every_minutes` minutes or `config.save_every`
+    epochs, after the last epoch and, from a host copy, the last completed epoch when
+    training is interrupted; written atomically), `samples/epoch_NNNN.png` grids and
+    TensorBoard logs under `logs/`.
 
     Args:
         config: the configuration; options it leaves to the data (`direction`,
@@ -62,7 +99,11 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         data: `--data` spec (see `resolve_data`) or a `PairSource`; None = built-in.
         validation_data: optional source; default: the dataset's val split if any.
         resume: continue from the latest checkpoint in `run_dir`, on the run's
-            recorded data when `data` is None (an error if it cannot be recovered).
+            recorded data when `data` is None (an error if it cannot be recovered),
+            with the run's recorded `config.json`: of `config`, only the options that
+            may change (`config.RESUMABLE`: epochs, save_every, ...) are taken; any
+            other option that differs from the recorded one is a `ConfigError`
+            (options left to be resolved, such as `seed=None`, count as not given).
         callbacks: extra Keras callbacks.
         verbose: passed to `fit`.
         data_dir: cache folder for standard datasets.
@@ -75,7 +116,9 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         The trained `Pix2Pix` model.
 
     Raises:
-        DataError: bad data or run files (the message names the file or option).
+        DataError: bad data or run files (the message names the file or option), or
+            another process is training in `run_dir` (its `.lock` names the pid).
+        ConfigError: a bad option, or on resume one that differs from the run's.
         TrainingDiverged: a loss became NaN/inf (the last good checkpoint is kept).
     """
     chief_dir = layout.local_path(run_dir)
@@ -86,6 +129,15 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
                          f"{replicas} replicas. Received: batch_size={config.batch_size}")
     worker = worker_index()
     run_dir = layout.worker_dir(chief_dir, worker)
+    # One process per folder (each worker has its own): a second `train` of a running
+    # run would interleave checkpoints and overwrite config.json.
+    with run_lock(run_dir):
+        return _train_locked(config, run_dir, worker, strategy, data, validation_data, resume,
+                             callbacks, verbose, data_dir)
+
+
+def _train_locked(config, run_dir, worker, strategy, data, validation_data, resume, callbacks,
+                  verbose, data_dir) -> Pix2Pix:
     candidates = checkpoint_candidates(layout.checkpoints(run_dir))
     if candidates and not resume:
         raise DataError(
@@ -97,6 +149,7 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
         resume = False
     if resume:
         data = _resume_data(run_dir, data)
+        config = _resumed_config(config, run_dir, data)
     configured = configure_for_data(config, data, data_dir)
     implied = {k: getattr(configured, k) for k in ("direction", "input_channels")
                if not config.is_set(k)}
@@ -147,9 +200,10 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
     all_callbacks: list[keras.callbacks.Callback] = [nan_guard]
     if config.lr_schedule == "linear_decay":
         all_callbacks.append(LinearDecay(config.learning_rate, config.epochs, config.decay_epochs))
-    all_callbacks.append(TrainingCheckpoint(run_dir, every=config.save_every,
-                                            keep=config.keep_checkpoints,
-                                            last_epoch=config.epochs))
+    checkpointer = TrainingCheckpoint(run_dir, every=config.save_every,
+                                      keep=config.keep_checkpoints, last_epoch=config.epochs,
+                                      every_minutes=config.save_every_minutes)
+    all_callbacks.append(checkpointer)
     if config.sample_every > 0 and worker == 0:
         xs, ys = sample_batch(validation_data or source, config, config.num_samples)
         all_callbacks.append(SampleGrid(xs, ys, layout.samples(run_dir),
@@ -165,8 +219,29 @@ def train(config: Pix2PixConfig, run_dir: str | os.PathLike,
           f"{config.epochs}, {config.update} updates, precision {config.precision} "
           f"({precision_reason}), seed {config.seed}; {describe(strategy)}. "
           f"Run directory: {run_dir}")
-    model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps,
-              validation_data=val_ds, callbacks=all_callbacks, verbose=verbose, shuffle=False)
+    # Every `validate_every`-th epoch and the last (Keras counts epochs from 1 here).
+    validation_freq = [e for e in range(initial_epoch + 1, config.epochs + 1)
+                       if e % config.validate_every == 0 or e == config.epochs]
+    previous_sigterm = _sigterm_as_interrupt()
+    try:
+        model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch,
+                  steps_per_epoch=steps, validation_data=val_ds, callbacks=all_callbacks,
+                  verbose=verbose, shuffle=False, validation_freq=validation_freq)
+    except BaseException:
+        # Interrupted (Ctrl-C, an error): the newest completed epoch not yet on disk is
+        # written from its host copy, so --resume loses no finished epoch.
+        try:
+            saved = checkpointer.flush()
+        except Exception as e:  # (e.g. a full disk) the original error is the one to see
+            print(f"\nnote: could not save the last completed epoch: {e}")
+        else:
+            if saved is not None:
+                print(f"\nSaved the state after epoch {saved} in "
+                      f"{layout.checkpoints(run_dir)}.")
+        raise
+    finally:
+        if previous_sigterm is not _NOT_SET:
+            signal.signal(signal.SIGTERM, previous_sigterm)
     if nan_guard.diverged is not None:
         epoch, step, logs = nan_guard.diverged
         kept = checkpoint_candidates(layout.checkpoints(run_dir))

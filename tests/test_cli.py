@@ -122,7 +122,7 @@ def test_sigkill_mid_run_then_resume(tmp_path):
 
     run = tmp_path / "run"
     args = ["train", "--out", str(run), "--epochs", "3", *TINY, "--steps-per-epoch", "150",
-            "--sample-every", "0"]
+            "--sample-every", "0", "--save-every", "1"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen([sys.executable, "-m", "pix2pix_tf", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -143,11 +143,11 @@ def test_sigkill_mid_run_then_resume(tmp_path):
 def test_unexpected_errors_keep_their_traceback(tmp_path, monkeypatch):
     import pix2pix_tf.training
 
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def io_error(*args, **kwargs):  # (a full disk is one line: test_hardening)
+        raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(pix2pix_tf.training, "train", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    monkeypatch.setattr(pix2pix_tf.training, "train", io_error)
+    with pytest.raises(OSError, match="Input/output"):
         main(["train", "--out", str(tmp_path / "run"), *TINY])
 
 
@@ -184,3 +184,27 @@ def test_decompression_bomb_in_translate_is_one_line(tmp_path):
     write_bomb_png(tmp_path / "in" / "huge.png")
     with pytest.raises(DataError, match="huge.png: image too large"):
         translate_files(Translator(build_generator(c), c), [tmp_path / "in"], tmp_path / "out")
+
+
+def test_sigterm_saves_the_last_completed_epoch_and_resume_continues(tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    args = ["train", "--out", str(run), *TINY]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen([sys.executable, "-m", "pix2pix_tf", *args, "--epochs", "1000",
+                             "--sample-every", "1"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    second = run / "samples" / "epoch_0002.png"  # written after epoch 2's state was kept
+    deadline = time.time() + 300
+    while not second.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)  # as a scheduler preempting the job
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Continue with --resume" in err, err[-2000:]
+    done = json.loads((run / "checkpoints" / "latest.json").read_text())["epoch"]
+    assert done >= 2 and not (run / ".lock").exists()
+    r = _cli(*args, "--epochs", str(done + 1), "--resume")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((run / "checkpoints" / "latest.json").read_text())["epoch"] == done + 1

@@ -247,7 +247,7 @@ def test_checkpoint_restores_by_name_not_position(tmp_path):
 
 
 def test_damaged_latest_checkpoint_falls_back_to_the_previous(tmp_path, capsys):
-    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=2)
+    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=2, save_every=1)
     train(c, tmp_path / "run", verbose=0)
     ckpts = tmp_path / "run" / "checkpoints"
     (ckpts / "ckpt-000002.npz").write_bytes(b"garbage")
@@ -536,3 +536,116 @@ def test_val_fraction_in_training_holds_out_what_evaluate_scores(tmp_path, ab_di
                             verbose=0)["l1"]
     scored = pix2pix_tf.evaluate(tmp_path / "run", val_fraction=0.5)
     assert scored["images"] == 3 and scored["l1"] == pytest.approx(logged, rel=1e-5)
+
+
+# --- one process per run directory ---------------------------------------------------
+def test_a_run_directory_in_use_is_refused_and_a_stale_lock_taken_over(tmp_path, capsys):
+    import socket
+
+    from pix2pix_tf.cli import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    other = subprocess.Popen(["sleep", "120"])  # a live process "training" in run/
+    try:
+        (run / ".lock").write_text(json.dumps({"pid": other.pid, "host": socket.gethostname()}))
+        assert main(["train", "--out", str(run), "--image-size", "32", "--epochs", "1",
+                     "--steps-per-epoch", "1", "--generator-filters", "4",
+                     "--discriminator-filters", "4", "--verbose", "0"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and str(run) in err[0] and f"process {other.pid}" in err[0]
+        assert json.loads((run / ".lock").read_text())["pid"] == other.pid  # left alone
+    finally:
+        other.kill()
+        other.wait()
+    # Its process is gone (as after a SIGKILL): the lock is stale and taken over.
+    train(tiny_config(steps_per_epoch=1, sample_every=0), run, verbose=0)
+    assert "no longer runs; taking it over" in capsys.readouterr().out
+    assert latest_checkpoint(run / "checkpoints")[1] == 1
+    assert not (run / ".lock").exists()
+
+
+def test_the_lock_is_released_when_training_fails(tmp_path):
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(steps_per_epoch=1, sample_every=0), run, callbacks=[Boom()], verbose=0)
+    assert run.is_dir() and not (run / ".lock").exists()
+    # A refused option leaves no lock and no empty folder behind.
+    with pytest.raises(DataError):
+        train(tiny_config(), tmp_path / "new", data=tmp_path / "missing", verbose=0)
+    assert not (tmp_path / "new").exists()
+
+
+# --- a full disk ---------------------------------------------------------------------
+@pytest.mark.parametrize("what,code", [("checkpoint", "ENOSPC"), ("generator", "EDQUOT")])
+def test_a_full_disk_is_one_line_and_the_previous_checkpoint_restores(tmp_path, capsys,
+                                                                      monkeypatch, what, code):
+    import errno
+
+    from pix2pix_tf.cli import main
+
+    run = tmp_path / "run"
+    args = ["train", "--out", str(run), "--image-size", "32", "--generator-filters", "4",
+            "--discriminator-filters", "4", "--steps-per-epoch", "1", "--sample-every", "0",
+            "--save-every", "1", "--verbose", "0"]
+    full = OSError(getattr(errno, code), "No space left on device")
+    if what == "checkpoint":
+        real = np.savez
+
+        def savez(f, **arrays):
+            if int(arrays["epoch"]) == 2:
+                f.write(b"half a checkpoint")
+                raise full
+            real(f, **arrays)
+
+        monkeypatch.setattr(np, "savez", savez)
+    else:
+        real = keras.Model.save
+        calls = []
+
+        def save(self, path, *a, **kw):
+            calls.append(path)
+            if len(calls) == 2:
+                open(path, "wb").write(b"half a model")
+                raise full
+            real(self, path, *a, **kw)
+
+        monkeypatch.setattr(keras.Model, "save", save)
+    assert main([*args, "--epochs", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    name = "ckpt-000002.npz" if what == "checkpoint" else "generator.keras"
+    assert len(err) == 1 and "the disk is full" in err[0] and name in err[0], err
+    assert not [p for p in run.rglob("*") if ".tmp" in p.name]
+    assert not (run / ".lock").exists()
+    monkeypatch.undo()
+    assert latest_checkpoint(run / "checkpoints")[1] == (1 if what == "checkpoint" else 2)
+    load_generator(run)  # the previous generator.keras is intact
+    assert main([*args, "--epochs", "3", "--resume"]) == 0
+    assert latest_checkpoint(run / "checkpoints")[1] == 3
+
+
+def test_atomic_writes_leave_the_old_file_or_the_new_one(tmp_path):
+    import errno
+
+    from pix2pix_tf import atomic
+
+    target = tmp_path / "f.json"
+    atomic.write_text(target, "old")
+    with pytest.raises(RuntimeError):  # any error: the old file stays, no temporary
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old" and sorted(tmp_path.iterdir()) == [target]
+    # A full disk inside a library that wraps the OSError is still recognised.
+    with pytest.raises(DataError, match=r"f.json: the disk is full"):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("half")
+            try:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            except OSError as e:
+                raise ValueError("could not write") from e
+    assert target.read_text() == "old" and sorted(tmp_path.iterdir()) == [target]

@@ -1,4 +1,5 @@
 import json
+import re
 
 import keras
 import numpy as np
@@ -247,3 +248,128 @@ def test_fused_adam_matches_keras_adam_and_uses_the_fused_kernel():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
     config = keras.saving.serialize_keras_object(Adam(1e-3, name="g_adam"))
     assert keras.saving.deserialize_keras_object(config).learning_rate == 1e-3
+
+
+# --- resume keeps the run's config ----------------------------------------------------
+@pytest.mark.parametrize("change", [dict(direction="BtoA"), dict(lambda_l1=50.0), dict(seed=8),
+                                    dict(image_size=(64, 64)), dict(precision="mixed_bfloat16")])
+def test_resume_refuses_an_option_that_changes_what_is_trained(tmp_path, change):
+    from pix2pix_tf.errors import ConfigError
+
+    c = tiny_config(steps_per_epoch=1, sample_every=0)
+    run = tmp_path / "run"
+    train(c, run, verbose=0)
+    files = {p: p.read_bytes() for p in (run / "config.json", run / "checkpoints" / "latest.json")}
+    (name, value), = change.items()
+    with pytest.raises(ConfigError, match=rf"config.json: `{name}` cannot change.*" +
+                                          re.escape(f"Received: {name}={value!r}")):
+        train(c.replace(epochs=2, **change), run, resume=True, verbose=0)
+    assert all(p.read_bytes() == data for p, data in files.items())
+
+
+def test_resume_in_python_keeps_the_recorded_seed_and_config(tmp_path):
+    c = tiny_config(seed=None, steps_per_epoch=2, sample_every=0, lambda_l1=50.0)
+    run = tmp_path / "run"
+    train(c, run, verbose=0)
+    saved = json.loads((run / "config.json").read_text())
+    # seed=None and the data-implied direction are "not given": the run's values apply.
+    train(c.replace(epochs=3, keep_checkpoints=3), run, resume=True, verbose=0)
+    after = json.loads((run / "config.json").read_text())
+    assert after == {**saved, "epochs": 3, "keep_checkpoints": 3}
+    assert latest_checkpoint(run / "checkpoints")[1] == 3
+    train(c.replace(seed=saved["seed"], epochs=3), tmp_path / "straight", verbose=0)
+    for wa, wb in zip(_weights(run), _weights(tmp_path / "straight")):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_resume_on_other_data_is_refused(tmp_path, ab_dir):
+    from pix2pix_tf.errors import ConfigError
+
+    c = tiny_config(steps_per_epoch=1, sample_every=0)
+    train(c, tmp_path / "run", verbose=0)
+    with pytest.raises(ConfigError, match=r"run.json: the run was trained on data='builtin'"):
+        train(c.replace(epochs=2), tmp_path / "run", data=ab_dir, resume=True, verbose=0)
+
+
+def test_cli_resume_refuses_a_changed_option_in_one_line(tmp_path, capsys):
+    from pix2pix_tf.cli import main
+
+    run = str(tmp_path / "run")
+    tiny = ["--image-size", "32", "--generator-filters", "4", "--discriminator-filters", "4",
+            "--steps-per-epoch", "1", "--sample-every", "0", "--verbose", "0"]
+    assert main(["train", "--out", run, "--epochs", "1", *tiny]) == 0
+    capsys.readouterr()
+    assert main(["train", "--out", run, "--resume", "--epochs", "2", "--direction", "BtoA"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "`direction` cannot change" in err[0] and "AtoB" in err[0]
+    # The same options again, and the ones that may change, are fine.
+    assert main(["train", "--out", run, "--resume", "--epochs", "2", *tiny]) == 0
+
+
+# --- when the full state is written ----------------------------------------------------
+def _written_epochs(every, every_minutes, minutes_per_epoch, tmp_path, epochs=5):
+    from pix2pix_tf.callbacks import TrainingCheckpoint
+
+    now = [0.0]
+    model = Pix2Pix(tiny_config())
+    model.compile()
+    tick = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: now.__setitem__(0, now[0] + 60 * minutes_per_epoch))
+    saver = TrainingCheckpoint(tmp_path, every=every, keep=10, last_epoch=epochs,
+                               every_minutes=every_minutes, clock=lambda: now[0])
+    model.fit(_batches(model.config, n=2), epochs=epochs, verbose=0, callbacks=[tick, saver])
+    return sorted(int(p.stem[5:]) for p in (tmp_path / "checkpoints").glob("ckpt-*.npz"))
+
+
+def test_state_is_written_by_time_by_epochs_and_after_the_last(tmp_path):
+    # 4 minutes an epoch, every 10 minutes: at 12 min (epoch 3), then the last.
+    assert _written_epochs(None, 10, 4, tmp_path / "time") == [3, 5]
+    assert _written_epochs(2, 0, 4, tmp_path / "epochs") == [2, 4, 5]
+    assert _written_epochs(None, 0, 4, tmp_path / "last") == [5]
+
+
+def test_default_writes_only_the_last_epoch_of_a_short_run(tmp_path):
+    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=3)
+    assert c.save_every is None and c.save_every_minutes == 10
+    train(c, tmp_path / "run", verbose=0)
+    assert [p.name for p in (tmp_path / "run" / "checkpoints").glob("ckpt-*")] == [
+        "ckpt-000003.npz"]
+
+
+def test_an_interrupt_writes_the_last_completed_epoch_and_resume_is_bit_exact(tmp_path,
+                                                                               capsys):
+    class StopInThird(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 2:  # a step after epoch 2's end was kept: the copy must hold
+                raise KeyboardInterrupt
+
+    c = tiny_config(seed=5, steps_per_epoch=2, sample_every=0, epochs=4)
+    with pytest.raises(KeyboardInterrupt):
+        train(c, tmp_path / "run", callbacks=[StopInThird()], verbose=0)
+    assert "Saved the state after epoch 2" in capsys.readouterr().out
+    assert latest_checkpoint(tmp_path / "run" / "checkpoints")[1] == 2
+    train(c, tmp_path / "run", resume=True, verbose=0)
+    train(c, tmp_path / "straight", verbose=0)
+    for wa, wb in zip(_weights(tmp_path / "run"), _weights(tmp_path / "straight")):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_save_every_minutes_is_checked():
+    from pix2pix_tf.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="save_every_minutes"):
+        tiny_config(save_every_minutes=-1)
+    assert tiny_config(save_every=3, save_every_minutes=0).save_every == 3
+
+
+def test_validation_runs_every_validate_every_epochs_and_after_the_last(tmp_path):
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: seen.append("val_l1" in logs))
+    c = tiny_config(steps_per_epoch=1, sample_every=0, epochs=5, validate_every=2)
+    train(c, tmp_path / "run", callbacks=[record], verbose=0)
+    assert seen == [False, True, False, True, True]
+    assert tiny_config().validate_every == 5
