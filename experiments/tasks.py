@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                  f"{', '.join(sorted({r['precision'] for r in raw}))}, the paper's jitter; "
                  f"scores on {scored} "
                  "(RGB outputs against RGB targets; L1 on [-1, 1], PSNR and SSIM on [0, 1]; "
-                 "inference mode image_stats). L1/PSNR/SSIM compare tasks poorly with each other (a "
+                 "inference mode image_stats). L1/PSNR/SSIM compare tasks poorly with each "
+                 "other (a "
                  "grayscale target is easier than a colour one); they are reference points for "
                  "the same task at the same budget.")
         write_results(Path(args.results), "Self-paired tasks, short runs",
