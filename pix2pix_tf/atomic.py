@@ -30,11 +30,12 @@ def _disk_full(error: BaseException | None) -> bool:
 
 
 def temporary_name(path: Path, keep_suffix: bool = False) -> Path:
-    """`NAME.tmp` beside `path` (`STEM.tmp.SUFFIX` with `keep_suffix`, for writers that
-    check the extension, such as Keras' `.keras`)."""
+    """`NAME.PID.tmp` beside `path` (`STEM.PID.tmp.SUFFIX` with `keep_suffix`, for
+    writers that check the extension, such as Keras' `.keras`); the pid keeps two
+    processes writing the same file (a shared cache) from using one temporary."""
     if keep_suffix:
-        return path.with_name(f"{path.stem}.tmp{path.suffix}")
-    return path.with_name(path.name + ".tmp")
+        return path.with_name(f"{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    return path.with_name(f"{path.name}.{os.getpid()}.tmp")
 
 
 @contextlib.contextmanager
@@ -71,3 +72,18 @@ def write_bytes(path: str | os.PathLike, data: bytes, fsync: bool = False) -> No
 def write_text(path: str | os.PathLike, text: str, fsync: bool = False) -> None:
     """Writes `text` (UTF-8) to `path` atomically."""
     write_bytes(path, text.encode("utf-8"), fsync=fsync)
+
+
+def output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Creates the folder `path` (and parents) and checks it is writable; otherwise one
+    `DataError` line naming `option` and the folder."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DataError(f"{option} {path}: cannot create the folder "
+                        f"({e.strerror or e}).") from None
+    if not os.access(path, os.W_OK):
+        raise DataError(f"{option} {path}: the folder is not writable.")
+    return path
+

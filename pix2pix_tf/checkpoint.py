@@ -112,7 +112,7 @@ def write_training_state(state: dict[str, np.ndarray], directory: str | os.PathL
         old.unlink()
     # A save cut short by a kill leaves its temporary (as big as a checkpoint); the run
     # holds the folder's lock, so no other process is writing one.
-    for stale in directory.glob("ckpt-*.npz.tmp"):
+    for stale in directory.glob("ckpt-*.npz.*tmp"):
         stale.unlink(missing_ok=True)
     return path
 

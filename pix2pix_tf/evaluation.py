@@ -131,16 +131,13 @@ def evaluate(model: str | os.PathLike, data: str | os.PathLike | None = None,
     if out is None:
         out = (Path(model) / name if Path(model).is_dir()
                else Path(model).parent / f"{Path(model).stem}_{name}")
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise DataError(f"--out {out}: cannot create the folder ({e.strerror}).") from None
-    with open(out / "metrics.csv.tmp", "w", newline="") as f:
+    from pix2pix_tf.atomic import atomic_path, output_folder
+
+    out = output_folder(out)
+    with atomic_path(out / "metrics.csv") as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["image", "l1", "psnr", "ssim"])
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(out / "metrics.csv.tmp", out / "metrics.csv")
     summary = {"model": str(model), "data": where, "images": len(rows),
                "inference_mode": config.inference_mode,
                **{k: float(np.mean([r[k] for r in rows])) for k in ("l1", "psnr", "ssim")}}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pix2pix_tf.atomic import output_folder
 from pix2pix_tf.errors import DataError
 from pix2pix_tf.translator import Translator, decode
 
@@ -103,13 +104,7 @@ def translate_files(translator: Translator, inputs: list[str | os.PathLike],
     pre = translator.preprocessor
     pre.is_pair(1, 1, layout)  # validates `layout` before any work
     files = list_inputs(inputs)
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise DataError(f"{out_dir}: cannot create the output folder ({e.strerror}).") from None
-    if not os.access(out_dir, os.W_OK):
-        raise DataError(f"{out_dir}: output folder is not writable.")
+    out_dir = output_folder(out_dir)
     targets = _targets(files, out_dir, overwrite)
     renamed = [f"{f} -> {t.name}" for f, t in zip(files, targets) if t.name != f"{f.stem}.png"]
     if renamed:

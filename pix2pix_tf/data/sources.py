@@ -209,10 +209,10 @@ def _inspect_all(paths: list[Path]) -> list[tuple[tuple[int, int] | None, str | 
             try:  # a cache: a read-only home folder only costs the next scan's time
                 target = _scan_cache(folder)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-                tmp.write_text(json.dumps(fresh))
-                os.replace(tmp, target)
-            except OSError:
+                from pix2pix_tf.atomic import write_text
+
+                write_text(target, json.dumps(fresh))
+            except (OSError, DataError):
                 pass
     return [(tuple(r[0]) if r[0] else None, r[1]) for r in results]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pix2pix_tf.errors import DataError
+from pix2pix_tf.atomic import output_folder, write_text
 from pix2pix_tf.export.common import (
     FORMATS,
     QUANTIZATIONS,
@@ -136,9 +136,7 @@ def _gpu_cell(e: dict) -> str:
 def write_report(entries: list[dict], out: Path, data: str | None = None) -> None:
     """Writes `report.json` and `report.md` (a Markdown table) atomically; `data` says
     which images verified (and calibrated) the artifacts."""
-    tmp = out / "report.json.tmp"
-    tmp.write_text(json.dumps(entries, indent=2))
-    os.replace(tmp, out / "report.json")
+    write_text(out / "report.json", json.dumps(entries, indent=2))
     def cell(e: dict, key: str, spec: str, scale: float = 1.0) -> str:
         v = e.get(key)
         return "–" if v is None else format(v * scale, spec)
@@ -154,9 +152,7 @@ def write_report(entries: list[dict], out: Path, data: str | None = None) -> Non
             cell(e, "max_abs_error", ".2e"), cell(e, "psnr_db", ".1f"),
             cell(e, "latency_ms", ".1f"), str(e.get("threads", "–")),
             cell(e, "peak_rss_mb", ".0f"), _gpu_cell(e), f"{status} |"]))
-    tmp = out / "report.md.tmp"
-    tmp.write_text("\n".join(rows) + "\n")
-    os.replace(tmp, out / "report.md")
+    write_text(out / "report.md", "\n".join(rows) + "\n")
 
 
 def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,tflite,onnx",
@@ -200,13 +196,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
     """
     formats = parse_list(formats, FORMATS, "--formats")
     quantize = parse_list(quantize, QUANTIZATIONS, "--quantize")
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise DataError(f"--out {out}: cannot create the output folder ({e}).") from None
-    if not os.access(out, os.W_OK):
-        raise DataError(f"--out {out}: the output folder is not writable.")
+    out = output_folder(out)
     translator = Translator.load(model, direction=direction)
     generator, config = translator.export_model(), exported_config(translator.config)
     if translator.config.inference_mode == "batch_stats":
