@@ -208,3 +208,32 @@ def test_sigterm_saves_the_last_completed_epoch_and_resume_continues(tmp_path):
     r = _cli(*args, "--epochs", str(done + 1), "--resume")
     assert r.returncode == 0, r.stderr
     assert json.loads((run / "checkpoints" / "latest.json").read_text())["epoch"] == done + 1
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_works_before_or_after_the_subcommand(tmp_path, capsys, where):
+    missing = str(tmp_path / "missing.keras")
+    args = ["translate", "--model", missing, str(tmp_path), "--out", str(tmp_path / "o")]
+    argv = ["--debug", *args] if where == "before" else [*args, "--debug"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "missing.keras" in err.splitlines()[-1]
+    assert main(args) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    export_args = ["export", "--model", missing, "--out", str(tmp_path / "e")]
+    assert main(["--debug", *export_args]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_export_lives_inside_the_package():
+    """No top-level `export` package to collide with users' modules."""
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    assert importlib.util.find_spec("export") is None
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["pix2pix_tf*"]
+    from pix2pix_tf.export.__main__ import main as export_main
+
+    assert callable(export_main)
