@@ -228,8 +228,9 @@ def test_debug_works_before_or_after_the_subcommand(tmp_path, capsys, where):
 def test_export_lives_inside_the_package():
     """No top-level `export` package to collide with users' modules."""
     import importlib.util
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     assert importlib.util.find_spec("export") is None
     project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
