@@ -5,8 +5,8 @@ holding out 50 pairs, then scores each trained generator on the held-out pairs i
 every inference mode, on the same weights:
 
 - moving_stats: BatchNorm moving averages (Keras' `training=False`);
-- batch_stats: training mode, dropout on (the paper's test time; at batch 1 each
-  image is normalised by its own statistics, plus dropout noise);
+- batch_stats: the paper's test time at batch 1: each image by its own statistics,
+  dropout on (seeded; pix2pix_tf/translator.py);
 - image_stats: each image by its own statistics, dropout off (deterministic,
   batch-independent, exportable).
 
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = raw[0]["steps"]
     notes = (f"{HOLDOUT} facades pairs held out (seeded permutation, seed 0), trained on the "
              f"other {400 - HOLDOUT}; {args.image_size}x{args.image_size}, batch 1, "
-             f"{steps} steps per run, seed {args.seed}; same weights scored in every mode. "
+             f"{steps} steps per run, seed {args.seed}; same weights scored in every mode "
+             "through the Translator (float32; L1 on [-1, 1], PSNR and SSIM on [0, 1]). "
              "Training minutes per run: "
              + ", ".join(f"{r['update']} {r['minutes']}" for r in raw[::len(MODES)]) + ".")
     write_results(Path(args.results), "Update order and inference mode (facades, held out)",

@@ -146,8 +146,8 @@ class Pix2PixConfig:
     update: str = _opt(
         "simultaneous", "simultaneous: G and D step from one forward pass (TF tutorial); "
         "alternating: a D step, then a G step against the updated D (paper, reference). "
-        "Default simultaneous: one D forward pass cheaper per step, and better held-out "
-        "L1/PSNR on facades at 128 (2 seeds, README).",
+        "Default simultaneous: one D forward pass cheaper per step; held-out quality on "
+        "facades at 128 within noise of alternating (README).",
         TRAINING, UPDATES)
     learning_rate: float = _opt(2e-4, "Adam learning rate of both networks.", TRAINING)
     beta_1: float = _opt(0.5, "Adam beta_1.", TRAINING)
