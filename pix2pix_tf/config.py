@@ -35,10 +35,10 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The defaults: the paper's architecture and objective.
     "paper": {},
     # A half-width U-Net (ngf 32): 13.6M parameters, a ~14 MB int8 .tflite and ~1/4 of
-    # the paper generator's FLOPs (numbers in the README).
+    # the paper generator's FLOPs (numbers in the README, Export).
     "mobile": {"generator_filters": 32},
     # junyanz/pytorch-CycleGAN-and-pix2pix as run by its facades script (train_pix2pix.sh):
-    # row by row in the README ("--preset reference").
+    # row by row in docs/studies.md ("--preset reference").
     "reference": {"update": "alternating", "epochs": 200, "lr_schedule": "linear_decay",
                   "decay_epochs": 100, "adam_epsilon": 1e-8, "dropout_blocks": None},
 }
@@ -110,7 +110,7 @@ class Pix2PixConfig:
         "image_stats", "How the generator normalises at inference (every path: "
         "pix2pix_tf/translator.py): image_stats = each image by its own statistics, "
         "dropout off (deterministic; equals training's BatchNorm at batch 1; measured "
-        "best, README); moving_stats = BatchNorm moving averages; batch_stats = the "
+        "best, docs/studies.md); moving_stats = BatchNorm moving averages; batch_stats = the "
         "paper's test time at batch 1: each image's own statistics with dropout on, "
         "seeded (exports compute its deterministic part, image_stats).",
         ARCHITECTURE, INFERENCE_MODES)
@@ -147,7 +147,7 @@ class Pix2PixConfig:
         "simultaneous", "simultaneous: G and D step from one forward pass (TF tutorial); "
         "alternating: a D step, then a G step against the updated D (paper, reference). "
         "Default simultaneous: one D forward pass cheaper per step; held-out quality on "
-        "facades at 128 within noise of alternating (README).",
+        "facades at 128 within noise of alternating (docs/studies.md).",
         TRAINING, UPDATES)
     learning_rate: float = _opt(2e-4, "Adam learning rate of both networks.", TRAINING)
     beta_1: float = _opt(0.5, "Adam beta_1.", TRAINING)
@@ -164,7 +164,7 @@ class Pix2PixConfig:
         "auto", "Compute precision. auto: the global dtype policy if set, else chosen for "
         "the device: mixed_bfloat16 on CPUs with AVX512-BF16/AMX, TPUs and GPUs of compute "
         "capability >= 8.0, mixed_float16 (with loss scaling) on 7.x, else float32 "
-        "(pix2pix_tf/precision.py; held-out quality equal to float32 on facades, README). "
+        "(pix2pix_tf/precision.py; held-out quality equal to float32 on facades, docs/studies.md). "
         "None: Keras' global policy.", TRAINING, PRECISIONS)
     epochs: int = _opt(200, "Epochs (the paper trains facades for 200).", TRAINING)
     steps_per_epoch: int | None = _opt(

@@ -12,7 +12,7 @@
 
 Variables stay float32 in every mixed policy; generator outputs and discriminator
 logits are float32; exports are float32 graphs. Held-out quality of auto vs float32
-on facades is measured in `experiments/precision.py` (README, "Precision").
+on facades is measured in `experiments/precision.py` (docs/studies.md, "Precision").
 """
 
 from __future__ import annotations

@@ -51,8 +51,6 @@ from pix2pix_tf.saving import load_model_file
 FITS = ("resize", "crop")
 LAYOUTS = ("auto", "single", "ab")
 PRECISIONS = ("float32", "as_trained")
-# Where the web page and apps find what the exported model expects (see `to_dict`).
-METADATA_KEY = "preprocessor"
 
 
 # --- the steps, each one function, shared with the data pipeline -----------------------
