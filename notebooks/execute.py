@@ -23,6 +23,9 @@ NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} |To enab
 
 def _clean(nb) -> None:
     for cell in nb.cells:
+        if cell.cell_type != "code":  # only code cells have outputs (nbformat's schema)
+            cell.pop("outputs", None)
+            continue
         kept = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
