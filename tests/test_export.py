@@ -65,7 +65,7 @@ def test_savedmodel_layout_and_signatures(exported):
     path = out / "savedmodel" / "generator" / "1"
     assert (path / "saved_model.pb").exists()
     loaded = tf.saved_model.load(str(path))
-    assert set(loaded.signatures) == {"serving_default", "serving_uint8"}
+    assert set(loaded.signatures) == {"serving_default", "serving_uint8", "serving_bytes"}
     pixels = np.full((1, 32, 32, 3), 128, np.uint8)
     y8 = loaded.signatures["serving_uint8"](image=tf.constant(pixels))["output"].numpy()
     yf = loaded.signatures["serving_default"](

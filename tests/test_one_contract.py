@@ -1,5 +1,6 @@
 """One image through every path that runs a generator — `translate`, `evaluate`, the
-`Translator`, every export (SavedModel, TFLite, ONNX) and the web page — gives the same
+`Translator`, every export (SavedModel — its float and TF Serving's bytes signatures —,
+TFLite, ONNX) and the web page — gives the same
 pixels, for an RGB model that resizes and a Lab colourisation model that crops."""
 
 import csv
@@ -114,6 +115,16 @@ def test_every_path_gives_the_same_pixels(exported_kind, tmp_path):
         got = to_pixels(runner(x))[0]
         bar = 2 if "fp16" in name else 1
         assert np.abs(got.astype(int) - reference).max() <= bar, name
+    # ... and TF Serving's signature, fed the photo file's bytes: translate's PNG pixels.
+    import tensorflow as tf
+
+    served = tf.saved_model.load(str(out_dir / "savedmodel" / "generator" / "1"))
+    answer = served.signatures["serving_bytes"](
+        image_bytes=tf.constant([(tmp_path / "in" / "photo.png").read_bytes()]),
+        key=tf.constant(["photo"]))
+    assert answer["key"].numpy().tolist() == [b"photo"]
+    got = tf.io.decode_png(answer["output_bytes"][0]).numpy()
+    assert got.shape == out.shape and np.abs(got.astype(int) - out).max() <= 1
     # ... and every artifact says what it expects, for apps and the page.
     meta = read_metadata(out_dir / "generator_fp32.tflite")["preprocessor"]
     assert meta == json.loads(json.dumps(pre.to_dict()))

@@ -1,9 +1,18 @@
 """Generator -> TensorFlow SavedModel, in TF Serving's versioned layout (`NAME/1/`).
 
-Two signatures:
+Three signatures:
 - `serving_default`: `image` float32 (N, H, W, C) in [-1, 1] -> `output` float32.
 - `serving_uint8` (for apps): `image` uint8 (N, H, W, C) -> `output` uint8; the
   normalisation is inside the graph.
+- `serving_bytes` (for TF Serving's REST and gRPC clients): `image_bytes` string (N,)
+  encoded images (PNG, JPEG, GIF, BMP; any size) and `key` string (N,) -> `output_bytes`
+  string (N,) PNG files and `key`, passed through so a batch client can match results.
+  The graph runs the inference contract (`pix2pix_tf.translator`, steps 2-6: channels,
+  Lab L*, resize or crop, range, network, pixels, back to the image's size), so its
+  PNGs hold `translate`'s pixels. Inputs are single images (an A|B pair is not split).
+  The `_bytes` suffixes are TF Serving's REST convention: such strings travel as
+  `{"b64": ...}` in JSON. `serving_default` stays the float signature: existing clients
+  and the export's own verification call it.
 
 The module tracks the generator's TensorFlow variables directly, so each weight is
 stored once (Keras' `Model.export()` stores every weight twice: 416 MB for the
@@ -15,10 +24,71 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pix2pix_tf.export.serving import INPUT, KEY, OUTPUT
+from pix2pix_tf.export.serving import SIGNATURE as BYTES_SIGNATURE
 
-def serving_module(generator, training: bool = False, batch: int | None = None):
-    """A `tf.Module` with the two serving functions and the generator's variables:
-    `serve_float` ([-1, 1] in and out) and `serve_uint8` (uint8 pixels)."""
+# Magic numbers of the formats `tf.io.decode_image` reads: a request with anything else
+# fails with a message naming the instance's key, not the decoder's generic one.
+_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")
+
+
+def bytes_function(generator, preprocessor, training: bool = False):
+    """The `serving_bytes` function: encoded images and keys -> PNG files and keys.
+
+    Args:
+        generator: the exported network (model input in [-1, 1] -> RGB in [-1, 1]; a Lab
+            model's L -> RGB conversion inside, see `Translator.export_model`).
+        preprocessor: the model's `Preprocessor` (channels, colour space, size, fit).
+        training: run the generator in training mode (as `serving_module`).
+
+    Returns:
+        A `tf.function` taking `image_bytes` and `key` (string vectors of one length)
+        and returning `{"output_bytes": PNG strings, "key": key}`.
+    """
+    import tensorflow as tf
+
+    from pix2pix_tf.translator import decode, resize
+
+    pre = preprocessor
+    h, w = pre.image_size
+    model_input = tf.TensorSpec([h, w, pre.input_channels], tf.float32)
+
+    def prepare(args):
+        contents, key = args
+        head = tf.strings.substr(contents, 0, 4)
+        known = tf.reduce_any([tf.strings.substr(head, 0, len(m)) == m for m in _MAGIC])
+        check = tf.debugging.Assert(known, [
+            "image_bytes: not a PNG, JPEG, GIF or BMP image; key:", key])
+        with tf.control_dependencies([check]):
+            # As `translate` reads files: RGB first, the model's channels in `prepare`.
+            image = decode(contents, 3)
+        return pre.prepare(image), tf.shape(image)[:2]
+
+    def finish(args):
+        rgb, size = args
+        if pre.fit == "resize":  # back to the image's size (`Preprocessor.restore`)
+            rgb = tf.cond(tf.reduce_all(size == [h, w]), lambda: rgb,
+                          lambda: resize(rgb, size))
+        pixels = tf.clip_by_value(tf.floor((rgb + 1.0) * 127.5 + 0.5), 0.0, 255.0)
+        return tf.io.encode_png(tf.cast(pixels, tf.uint8))
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=INPUT),
+                                  tf.TensorSpec([None], tf.string, name=KEY)])
+    def serve_bytes(image_bytes, key):
+        x, sizes = tf.map_fn(prepare, (image_bytes, key), fn_output_signature=(
+            model_input, tf.TensorSpec([2], tf.int32)))
+        y = tf.cast(generator(x, training=training), tf.float32)
+        png = tf.map_fn(finish, (y, sizes), fn_output_signature=tf.string)
+        return {OUTPUT: png, KEY: tf.identity(key)}
+
+    return serve_bytes
+
+
+def serving_module(generator, training: bool = False, batch: int | None = None,
+                   preprocessor=None):
+    """A `tf.Module` with the serving functions and the generator's variables:
+    `serve_float` ([-1, 1] in and out), `serve_uint8` (uint8 pixels) and, given the
+    model's `preprocessor`, `serve_bytes` (encoded images, see `bytes_function`)."""
     import tensorflow as tf
 
     _, h, w, c = generator.input_shape
@@ -38,6 +108,8 @@ def serving_module(generator, training: bool = False, batch: int | None = None):
                                   tf.uint8)}
 
     module.serve_float, module.serve_uint8 = serve_float, serve_uint8
+    if preprocessor is not None:
+        module.serve_bytes = bytes_function(generator, preprocessor, training)
     return module
 
 
@@ -52,18 +124,24 @@ def export_savedmodel(generator, out_dir: str | os.PathLike, name: str = "genera
         training: run the generator in training mode (default False: the config's
             deterministic `inference_mode`, which the generator computes itself).
         config: the model's `Pix2PixConfig`: its inference contract is written to
-            `assets.extra/pix2pix_tf.json` (TF Serving's folder for extra files).
+            `assets.extra/pix2pix_tf.json` (TF Serving's folder for extra files) and
+            folded into the `serving_bytes` signature (without it, the generator's own
+            `pix2pix_config` if it has one; else no `serving_bytes`).
     """
     import tensorflow as tf
 
-    module = serving_module(generator, training=training)
+    from pix2pix_tf.translator import Preprocessor
+
+    contract = config if config is not None else getattr(generator, "pix2pix_config", None)
+    pre = Preprocessor.from_config(contract) if contract is not None else None
+    module = serving_module(generator, training=training, preprocessor=pre)
     path = Path(out_dir) / name / str(version)
-    tf.saved_model.save(module, str(path), signatures={
-        "serving_default": module.serve_float, "serving_uint8": module.serve_uint8})
+    signatures = {"serving_default": module.serve_float, "serving_uint8": module.serve_uint8}
+    if pre is not None:
+        signatures[BYTES_SIGNATURE] = module.serve_bytes
+    tf.saved_model.save(module, str(path), signatures=signatures)
     if config is not None:
         import json
-
-        from pix2pix_tf.translator import Preprocessor
 
         (path / "assets.extra").mkdir(exist_ok=True)
         (path / "assets.extra" / "pix2pix_tf.json").write_text(json.dumps(
