@@ -135,7 +135,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=int, default=8,
                    help="images per call (the results do not depend on it)")
     r.add_argument("--overwrite", action="store_true",
-                   help="replace existing output files (never an input)")
+                   help="replace existing output files (never an input); with --engine "
+                        "ray: recompute them (default: skip them)")
+    g = r.add_argument_group("engine (images only; pip install -e '.[ray]')")
+    g.add_argument("--engine", default="local", choices=("local", "ray"),
+                   help="local: this process; ray: a pool of Ray Data actors, each with "
+                        "the same translator, on this machine or a Ray cluster (outputs "
+                        "already there are skipped, failed images reported by name)")
+    g.add_argument("--ray-address", default=None,
+                   help="the Ray cluster: auto (the one `ray start` runs here), "
+                        "ray://HEAD:10001 or HEAD:6379 (default: a local Ray started "
+                        "in-process)")
+    g.add_argument("--workers", type=int, default=None,
+                   help="actors (default: the cluster's CPUs / --cpus-per-worker, or its "
+                        "GPUs / --gpus-per-worker)")
+    g.add_argument("--cpus-per-worker", type=float, default=1,
+                   help="Ray CPUs of each actor, also its TensorFlow threads (default: 1)")
+    g.add_argument("--gpus-per-worker", type=float, default=0,
+                   help="Ray GPUs of each actor (default: 0)")
     r.add_argument("--debug", action="store_true", help="show Python tracebacks")
 
     e = sub.add_parser("evaluate", help="L1 / PSNR / SSIM of a trained model on a data split")
@@ -255,14 +272,21 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     from pathlib import Path
 
+    from pix2pix_tf.errors import ConfigError
     from pix2pix_tf.translate import translate_files
     from pix2pix_tf.translator import Translator
     from pix2pix_tf.video import is_video, translate_video
 
-    translator = Translator.load(args.model, direction=args.direction,
-                                 inference_mode=args.inference_mode)
+    # The translator's options, the same for this process and every --engine ray actor.
+    options = dict(direction=args.direction, inference_mode=args.inference_mode)
+    translator = Translator.load(args.model, **options)  # a bad model fails here, once
     videos = [p for p in args.inputs if is_video(p) and Path(p).is_file()]
     images = [p for p in args.inputs if p not in videos]
+    if args.engine == "ray":
+        if videos:
+            raise ConfigError(f"{videos[0]}: --engine ray translates images; translate "
+                              "videos without it.")
+        return _translate_on_ray(args, options)
     if videos:
         single = len(args.inputs) == 1 and is_video(args.out)
         for video in videos:
@@ -278,6 +302,26 @@ def _run(args: argparse.Namespace) -> int:
         written = translate_files(translator, images, args.out, layout=args.layout,
                                   batch_size=args.batch_size, overwrite=args.overwrite)
         print(f"Wrote {len(written)} image(s) to {args.out}")
+    return 0
+
+
+def _translate_on_ray(args: argparse.Namespace, options: dict) -> int:
+    """`translate --engine ray`: 0 when every image is translated (or already was);
+    2 with one line per failed image when some were not (the others are written)."""
+    from pix2pix_tf.engine import translate_with_ray
+
+    result = translate_with_ray(args.model, args.inputs, args.out, options, layout=args.layout,
+                                batch_size=args.batch_size, overwrite=args.overwrite,
+                                workers=args.workers, cpus_per_worker=args.cpus_per_worker,
+                                gpus_per_worker=args.gpus_per_worker, address=args.ray_address)
+    print(f"Wrote {len(result.written)} image(s) to {args.out}; {len(result.skipped)} "
+          f"already there (skipped); {len(result.failed)} failed.")
+    for reason in result.failed.values():
+        print(f"error: {reason}", file=sys.stderr)
+    if result.failed:
+        print(f"error: {len(result.failed)} image(s) could not be translated (listed "
+              "above); the others were written. Re-running skips those done.", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -10,6 +10,7 @@ input file is never overwritten.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -53,17 +54,19 @@ def output_names(files: list[Path]) -> list[str]:
     return names
 
 
-def _read(path: Path) -> np.ndarray:
+def _read(path: Path, contents: bytes | None = None) -> np.ndarray:
+    """The RGB pixels of the image file `path` (its `contents`, when already read)."""
     import tensorflow as tf
 
     from pix2pix_tf.data.sources import check_pixel_count
 
     check_pixel_count(path)  # a decompression bomb: one line, not an out-of-memory
     try:
-        return decode(tf.io.read_file(str(path)), 3).numpy()
+        return decode(tf.io.read_file(str(path)) if contents is None else contents, 3).numpy()
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:
-        raise DataError(f"{path}: not a readable image "
-                        f"({e.message.splitlines()[0][:120]}).") from None
+        # TensorFlow prefixes where it failed ({{function_node ...}}): keep what failed.
+        reason = re.sub(r"\{\{[^}]*\}\}\s*", "", e.message.splitlines()[0]).strip()
+        raise DataError(f"{path}: not a readable image ({reason[:120]}).") from None
 
 
 def _targets(files: list[Path], out_dir: Path, overwrite: bool) -> list[Path]:
