@@ -36,7 +36,7 @@ def _photo(h: int, w: int, seed: int) -> np.ndarray:
     img = np.zeros((h, w, 3), np.uint8)
     img[..., 0] = np.linspace(0, 255, w, dtype=np.uint8)[None, :]
     img[..., 1] = np.linspace(255, 30, h, dtype=np.uint8)[:, None]
-    img[..., 2] = 60 + 50 * seed
+    img[..., 2] = (60 + 50 * seed) % 256
     img[h // 4:h // 2, w // 4:w // 2] = np.random.default_rng(seed).integers(0, 256, 3)
     return img
 
@@ -86,7 +86,8 @@ def _export(kind: str, root: Path):
     files = [write_image(root / "in" / "ramp.png", _photo(40, 48, 0)),
              write_image(root / "in" / "small.jpg", _photo(20, 24, 1), quality=90),
              write_image(root / "in" / "gray.png", _photo(36, 36, 2)[..., 0]),
-             write_image(root / "in" / "square.png", _photo(32, 32, 3))]
+             write_image(root / "in" / "square.png", _photo(32, 32, 3)),
+             write_image(root / "in" / "lossless.webp", _photo(28, 36, 4), lossless=True)]
     return kind, translator, tf.saved_model.load(str(path)), files
 
 
@@ -176,7 +177,8 @@ def test_signatures_side_by_side(served):
 
 
 def test_bytes_signature_gives_translates_pixels(served, tmp_path):
-    """PNG, JPEG and grayscale files of other sizes, in one batch, keys passed through."""
+    """PNG, JPEG, WebP and grayscale files of other sizes, in one batch, keys passed
+    through."""
     import tensorflow as tf
 
     kind, translator, model, files = served
@@ -245,7 +247,7 @@ def test_bad_bytes_are_a_clear_error(served_rgb):
     _, _, model, files = served_rgb
     good = files[0].read_bytes()
     response = rest_predict(model, rest_request({"ok": good, "notes.txt": b"hello world"}))
-    assert "not a PNG, JPEG, GIF or BMP image" in response["error"]
+    assert "not a PNG, JPEG, GIF, BMP, WebP or JPEG XL image" in response["error"]
     assert "notes.txt" in response["error"]  # the key names the bad instance
     with pytest.raises(DataError, match="TF Serving refused the request: .*notes.txt") as e:
         rest_outputs(response)

@@ -5,8 +5,9 @@ Three signatures:
 - `serving_uint8` (for apps): `image` uint8 (N, H, W, C) -> `output` uint8; the
   normalisation is inside the graph.
 - `serving_bytes` (for TF Serving's REST and gRPC clients): `image_bytes` string (N,)
-  encoded images (PNG, JPEG, GIF, BMP; any size) and `key` string (N,) -> `output_bytes`
-  string (N,) PNG files and `key`, passed through so a batch client can match results.
+  encoded images (PNG, JPEG, GIF, BMP, WebP, JPEG XL; any size) and `key` string (N,)
+  -> `output_bytes` string (N,) PNG files and `key`, passed through so a batch client
+  can match results.
   The graph runs the inference contract (`pix2pix_tf.translator`, steps 2-6: channels,
   Lab L*, resize or crop, range, network, pixels, back to the image's size), so its
   PNGs hold `translate`'s pixels. Inputs are single images (an A|B pair is not split).
@@ -27,9 +28,11 @@ from pathlib import Path
 from pix2pix_tf.export.serving import INPUT, KEY, OUTPUT
 from pix2pix_tf.export.serving import SIGNATURE as BYTES_SIGNATURE
 
-# Magic numbers of the formats `tf.io.decode_image` reads: a request with anything else
-# fails with a message naming the instance's key, not the decoder's generic one.
-_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")
+# Magic numbers (offset, bytes) of the formats `tf.io.decode_image` reads: a request
+# with anything else fails with a message naming the instance's key, not the decoder's.
+_MAGIC = ((0, b"\x89PNG"), (0, b"\xff\xd8\xff"), (0, b"GIF8"), (0, b"BM"), (8, b"WEBP"),
+          (0, b"\xff\x0a"), (4, b"JXL "))
+FORMATS = "PNG, JPEG, GIF, BMP, WebP or JPEG XL"
 
 
 def bytes_function(generator, preprocessor, training: bool = False):
@@ -55,10 +58,10 @@ def bytes_function(generator, preprocessor, training: bool = False):
 
     def prepare(args):
         contents, key = args
-        head = tf.strings.substr(contents, 0, 4)
-        known = tf.reduce_any([tf.strings.substr(head, 0, len(m)) == m for m in _MAGIC])
-        check = tf.debugging.Assert(known, [
-            "image_bytes: not a PNG, JPEG, GIF or BMP image; key:", key])
+        # The first 12 bytes, padded (a substring past the end is an error, not "").
+        head = tf.strings.join([tf.strings.substr(contents, 0, 12), b"\0" * 12])
+        known = tf.reduce_any([tf.strings.substr(head, at, len(m)) == m for at, m in _MAGIC])
+        check = tf.debugging.Assert(known, [f"image_bytes: not a {FORMATS} image; key:", key])
         with tf.control_dependencies([check]):
             # As `translate` reads files: RGB first, the model's channels in `prepare`.
             image = decode(contents, 3)
