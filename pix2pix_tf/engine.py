@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,11 @@ class TranslateBatch:
 
         # Ray gives the actor `threads` CPUs; TensorFlow would otherwise start a thread
         # per core of the machine in every actor.
-        tf.config.threading.set_intra_op_parallelism_threads(max(1, int(threads)))
-        tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, int(threads))))
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(max(1, int(threads)))
+            tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, int(threads))))
+        except RuntimeError:  # TensorFlow already running in this process (not an actor)
+            pass
         self.translator = Translator.load(model, **translator_options)
         self.out_dir, self.names = Path(out_dir), names
         self.layout, self.overwrite = layout, overwrite
@@ -109,14 +113,14 @@ class TranslateBatch:
             return dict(zip(keys, self.translator.translate_images(
                 [images[i] for i in keys], self.layout)))
         except Exception:  # noqa: BLE001  (retried one by one below, each error kept)
-            if len(keys) == 1:
-                raise
+            pass
         done = {}
         for i in keys:
             try:
                 done[i] = self.translator.translate_image(images[i], self.layout)
             except Exception as e:  # noqa: BLE001  (reported by name, the run goes on)
-                errors[i] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+                said = re.sub(r"\{\{[^}]*\}\}\s*", "", str(e).splitlines()[0])
+                errors[i] = f"not translated ({type(e).__name__}: {said[:200]})"
         return done
 
 
@@ -193,6 +197,10 @@ def translate_with_ray(model: str | os.PathLike, inputs: list[str | os.PathLike]
     if options.get("inference_mode") == "batch_stats":
         print("note: inference_mode batch_stats draws dropout per call: outputs depend on "
               "which actor translates which batch (not reproducible across runs).")
+    from pix2pix_tf.translator import LAYOUTS
+
+    if layout not in LAYOUTS:
+        raise ConfigError(f"`layout` must be one of {LAYOUTS}. Received: {layout!r}")
     if workers is not None and workers < 1:
         raise ConfigError(f"`--workers` must be at least 1. Received: {workers}")
     if cpus_per_worker <= 0 or gpus_per_worker < 0:

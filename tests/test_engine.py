@@ -104,3 +104,34 @@ def test_ray_engine_refuses_bad_options_in_one_line(model_and_images, tmp_path, 
     assert main(["translate", "--model", str(model), str(video), "--out", str(tmp_path / "v"),
                  "--engine", "ray"]) == 2
     assert "--engine ray translates images" in capsys.readouterr().err
+
+
+def test_one_failing_image_costs_no_other(model_and_images, tmp_path):
+    """The actor's batch: an unreadable image and one the network cannot take (an A|B
+    half of width 0) are reported by name; the good one is written; an output another
+    run wrote meanwhile is left alone."""
+    import io
+
+    from PIL import Image
+
+    from pix2pix_tf.engine import TranslateBatch
+
+    def png(width: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(random_image(20, width)).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    root, _ = model_and_images
+    (tmp_path / "done.png").write_bytes(b"another run's")
+    batch = TranslateBatch(str(root / "generator.keras"), str(tmp_path), {"/in/x/a.png": "a-2.png"},
+                           {}, layout="ab")
+    rows = batch({"path": np.array(["/in/x/a.png", "/in/thin.png", "/in/junk.png", "/in/done.png"],
+                                   dtype=object),
+                  "bytes": np.array([png(40), png(1), b"junk", png(40)], dtype=object)})
+    assert rows["output"] == [str(tmp_path / n) for n in ("a-2.png", "thin.png", "junk.png",
+                                                          "done.png")]
+    assert rows["error"][0] == "" and (tmp_path / "a-2.png").exists()
+    assert rows["error"][1].startswith("not translated (InvalidArgumentError: input image must")
+    assert rows["error"][2].startswith("/in/junk.png: not a readable image")
+    assert rows["error"][3] == "exists" and (tmp_path / "done.png").read_bytes() == b"another run's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-2.png", "done.png"]
