@@ -36,6 +36,9 @@ EXAMPLES = """examples:
   python -m pix2pix_tf train --out runs/facades --resume
   # translate images with a trained model:
   python -m pix2pix_tf translate --model runs/facades photos/*.png --out results/
+  # many images on Ray Data actors (here, or a cluster: --ray-address auto); outputs
+  # already there are skipped, so re-running continues an interrupted run:
+  python -m pix2pix_tf translate --engine ray --model runs/facades photos/ --out results/
   # a video, frame by frame (frame rate, frame count, size and audio kept):
   python -m pix2pix_tf translate --model runs/day2night input.mp4 --out output.mp4
   # L1 / PSNR / SSIM on a split (or on a seeded hold-out of data without one):
@@ -143,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "the same translator, on this machine or a Ray cluster (outputs "
                         "already there are skipped, failed images reported by name)")
     g.add_argument("--ray-address", default=None,
-                   help="the Ray cluster: auto (the one `ray start` runs here), "
-                        "ray://HEAD:10001 or HEAD:6379 (default: a local Ray started "
+                   help="the Ray cluster this node belongs to: auto (the one `ray start` "
+                        "joined here) or HEAD:6379 (default: a local Ray started "
                         "in-process)")
     g.add_argument("--workers", type=int, default=None,
                    help="actors (default: the cluster's CPUs / --cpus-per-worker, or its "

@@ -146,7 +146,7 @@ def _plan(files: list[Path], out_dir: Path, overwrite: bool):
 
 
 def _start_ray(address: str | None, cpus: float):
-    """Ray, connected to `address` ("auto", "ray://HOST:10001", "HOST:6379") or, by
+    """Ray, connected to `address` ("auto", "HOST:6379") or, by
     default, a local instance started here with `cpus` logical CPUs; returns (ray,
     whether this call started it)."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves the machine
