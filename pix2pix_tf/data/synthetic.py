@@ -31,8 +31,8 @@ LABEL_COLOURS = np.array([
 ], dtype=np.uint8)
 
 # The look the label map leaves open: one entry drawn per picture.
-BRICKS = np.array([[178, 82, 58], [196, 150, 112], [214, 188, 128], [150, 148, 145],
-                   [118, 72, 66], [232, 226, 214]], np.float32)
+BRICKS = np.array([[178, 82, 58], [196, 150, 112], [214, 178, 128], [128, 70, 58]],
+                  np.float32)
 MORTAR = np.array([[225, 215, 200], [95, 90, 85]], np.float32)
 FRAMES = np.array([[235, 235, 228], [40, 85, 60], [105, 62, 35], [45, 50, 70]], np.float32)
 PAINTS = np.array([[70, 42, 25], [150, 30, 30], [30, 90, 60], [35, 60, 130],
