@@ -72,3 +72,13 @@ def test_the_quick_start_runs_with_each_data_it_suggests(data, tmp_path, monkeyp
     exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
     assert len(namespace["val_src"]) >= 1
     assert namespace["fake"].shape == (1, 32, 32, 3)
+
+
+def test_the_course_table_lists_every_notebook_and_how_to_open_them():
+    text = README.read_text()
+    notebooks = sorted(p.name for p in (README.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    listed = re.findall(r"\]\(notebooks/([0-9]{2}_\w+\.ipynb)\)", text.split("## The course")[1])
+    assert listed == notebooks
+    assert 'pip install -e ".[notebooks]"' in text
+    pyproject = (README.parent / "pyproject.toml").read_text()
+    assert re.search(r'^notebooks = \["jupyterlab', pyproject, flags=re.M)
