@@ -67,7 +67,8 @@ def serve_site(site: str | os.PathLike) -> Iterator[PageServer]:
 
 
 @contextlib.contextmanager
-def phone(video: str | os.PathLike | None = None, headless: bool = True) -> Iterator:
+def phone(video: str | os.PathLike | None = None, headless: bool = True,
+          scale: float = 3) -> Iterator:
     """A Playwright browser context that emulates a phone, on the system Chromium.
 
     A persistent profile (a temporary folder), not an incognito context: Chromium does
@@ -76,6 +77,8 @@ def phone(video: str | os.PathLike | None = None, headless: bool = True) -> Iter
 
     Args:
         video: a Y4M clip for the fake camera (none: Chromium's own test pattern).
+        headless: no window.
+        scale: the device scale factor (CSS pixel to screen pixel).
 
     Yields:
         The `BrowserContext`; its first page is `context.pages[0]`.
@@ -94,7 +97,7 @@ def phone(video: str | os.PathLike | None = None, headless: bool = True) -> Iter
     with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
         context = p.chromium.launch_persistent_context(
             profile, executable_path=chromium, headless=headless, args=args,
-            permissions=["camera"], **PHONE)
+            permissions=["camera"], **{**PHONE, "device_scale_factor": scale})
         try:
             yield context
         finally:
