@@ -166,3 +166,54 @@ def test_the_phone_installs_the_app_and_translates_offline(tiny_export, tmp_path
         assert "fps" in page.inner_text("#outcaption")
         page.tap("#live")
         ph.wait_state(page, "!window.pix2pix.live.running")
+
+
+def test_serve_site_gives_the_site_files_only(tiny_export, tmp_path, capsys):
+    import http.client
+
+    from pix2pix_tf.export.phone import serve_site
+    from pix2pix_tf.export.site import build_site
+
+    assert export_main(["serve", "--site", str(tmp_path / "missing")]) == 2
+    assert "--site" in capsys.readouterr().err
+    assert export_main(["serve", "--site", str(tiny_export / "export")]) == 2
+    assert "not a site built by" in capsys.readouterr().err
+    site = tmp_path / "site"
+    build_site(tiny_export / "export", site)
+    (tmp_path / "secret.txt").write_text("not served")
+
+    with serve_site(site) as server:
+        host, port = server.server_address[:2]
+
+        def request(method, path, host_header=f"127.0.0.1:{port}", body=None):
+            conn = http.client.HTTPConnection(host, port, timeout=10)
+            conn.putrequest(method, path, skip_host=True)
+            conn.putheader("Host", host_header)
+            conn.putheader("Content-Length", str(len(body or b"")))
+            conn.endheaders(body)
+            response = conn.getresponse()
+            data = response.read()
+            conn.close()
+            return response, data
+
+        response, data = request("GET", "/")
+        assert response.status == 200 and b'rel="manifest"' in data
+        assert response.getheader("Cross-Origin-Embedder-Policy") == "require-corp"
+        response, _ = request("GET", "/manifest.webmanifest")
+        assert response.getheader("Content-Type") == "application/manifest+json"
+        response, data = request("GET", "/models/generator_int8.tflite")
+        assert data == (site / "models" / "generator_int8.tflite").read_bytes()
+        for path in ("/.nojekyll", "/../secret.txt", "/%2e%2e/secret.txt", "/models/"):
+            assert request("GET", path)[0].status == 404, path
+        assert request("POST", "/result", body=b"{}")[0].status == 404
+        assert request("GET", "/", host_header=f"evil.example:{port}")[0].status == 403
+
+
+def test_export_web_into_an_unwritable_place_is_one_line(tiny_export, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    code = export_main(["web", "--model", str(tiny_export / "export"),
+                        "--out", str(blocker / "site")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith(f"error: --out {blocker / 'site'}: cannot write")
+    assert "\n" not in err and blocker.read_text() == "a file, not a folder"

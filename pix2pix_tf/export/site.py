@@ -104,20 +104,27 @@ def build_site(model: str | os.PathLike, out: str | os.PathLike, ship: str = "au
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise DataError(f"--out {out}: the folder is not empty; give an empty or new "
                         "folder, or --overwrite to replace its content.")
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
         version = _write_site(tmp, folder, models)
         if out.exists():
             old = out.with_name(f".{out.name}.{os.getpid()}.old")
             os.replace(out, old)
-            os.replace(tmp, out)
+            try:
+                os.replace(tmp, out)
+            except OSError:
+                os.replace(old, out)  # the old site back in place
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):  # unwritable or full: one line, `out` untouched
+            raise DataError(f"--out {out}: cannot write the site there ({e.strerror or e}); "
+                            "nothing was changed.") from None
         raise
     total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return {"out": str(out), "models": [m["name"] for m in models], "bytes": total,

@@ -9,8 +9,8 @@
 // applies it; a uint8 model takes those values as pixels 0-255 and returns pixels (the
 // normalisation is inside its integer graph), a float model takes [-1, 1].
 //
-// Query parameters: model=NAME.tflite, accelerator=auto|wasm|webgpu, image=URL (shown and
-// translated at start), report=1 (POST the output pixels and the latency to /result:
+// Query parameters: model=NAME.tflite, accelerator=auto|wasm|webgpu, threads=N,
+// image=URL (shown and translated at start), report=1 (POST the output pixels and the latency to /result:
 // the Python server's browser test uses it). Every result is also kept in
 // `window.pix2pix.result` (the static site's tests read it there).
 import {loadAndCompile, loadLiteRt, Tensor} from '@litertjs/core';
@@ -40,7 +40,10 @@ function describe(entry) {
   return m.description || entry.name;
 }
 
-const threads = () => (self.crossOriginIsolated ? navigator.hardwareConcurrency : 1);
+// One per core when the page is cross-origin isolated (else WebAssembly has no threads);
+// `threads=N` in the query caps it (the phone benchmark times one thread).
+const threads = () => Math.max(1, Math.min(Number(params.get('threads')) || Infinity,
+                                           self.crossOriginIsolated ? navigator.hardwareConcurrency : 1));
 
 // "auto": WebGPU when the browser has an adapter (phones with Chrome 121+ on Android),
 // else WebAssembly on the CPU.
@@ -53,16 +56,25 @@ async function resolveAccelerator(choice) {
 }
 
 async function compile(name, choice) {
-  const accelerator = await resolveAccelerator(choice);
+  let accelerator = await resolveAccelerator(choice);
   if (current && current.name === name && current.accelerator === accelerator) return;
   status(`Compiling ${name} for ${accelerator}…`);
   if (compiled) compiled.delete();
   compiled = null;
   const t0 = performance.now();
-  compiled = await loadAndCompile(`./models/${encodeURIComponent(name)}`, {
-    accelerator,
+  const load = (acc) => loadAndCompile(`./models/${encodeURIComponent(name)}`, {
+    accelerator: acc,
     cpuOptions: {numThreads: threads()},
   });
+  try {
+    compiled = await load(accelerator);
+  } catch (e) {
+    if (choice !== 'auto' || accelerator === 'wasm') throw e;
+    // "auto" found a GPU that cannot run this model: the CPU.
+    console.warn(`webgpu: ${e.message || e}; using wasm`);
+    accelerator = 'wasm';
+    compiled = await load(accelerator);
+  }
   const entry = models.find((m) => m.name === name);
   current = {name, accelerator, metadata: entry.metadata || {}, size: entry.size_bytes};
   showInfo();
