@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for --help; `main` hands them to pix2pix_tf.export's own parser.
     sub.add_parser("export", help="export the generator (SavedModel, TFLite, ONNX), verified "
-                                  "against Keras: export --help", add_help=False)
+                                  "against Keras: export --help; `export web`: the page as a "
+                                  "static offline web app", add_help=False)
     sub.add_parser("serve", help="the web page running exported .tflite files: serve --help",
                    add_help=False)
     s = sub.add_parser("segmenter", help="train the segmenter behind evaluate --semantic "
