@@ -171,26 +171,47 @@ def tiled_apply(image: np.ndarray, fn: Callable[[np.ndarray], np.ndarray],
 # --- memory -----------------------------------------------------------------------------
 
 def activation_floats_per_pixel(network, size: tuple[int, int], channels: int) -> float:
-    """Floats of activations per input pixel: the sum of every layer's output (and the
-    input) of `network` at `size`, divided by its pixels.
+    """Floats of activations per input pixel that running `network` holds at its peak.
 
-    A fully convolutional network's activations grow with the pixel count, so this
-    times an image's (padded) pixels estimates what running it at that size holds.
-    Traced symbolically (a clone sharing the layers; nothing is computed).
+    The network's layers are traced in order (symbolically, at `size`: a clone sharing
+    the layers; nothing is computed) and each tensor is live from the layer that makes
+    it to the last layer that reads it (a U-Net's skips stay live until the decoder
+    joins them). The estimate is the largest live total, plus the largest single
+    output again for the scratch a layer needs while computing it (the transposed
+    convolution's four phases before they are interleaved). For a fully convolutional
+    network this grows with the pixel count, so floats per pixel x an image's (padded)
+    pixels x 4 bytes estimates what "native" needs for it.
     """
     import keras
 
-    floats = [float(np.prod(size)) * channels]
+    keep, events = [], []  # `keep` holds the tensors so their ids stay unique
+    inputs = keras.Input((*size, channels))
+
+    def floats(t) -> float:
+        return float(np.prod([d for d in t.shape[1:]]))
 
     def record(layer, *args, **kwargs):
         out = layer(*args, **kwargs)
-        for t in keras.tree.flatten(out):
-            floats.append(float(np.prod([d for d in t.shape[1:]])))
+        reads = [id(t) for t in keras.tree.flatten((args, kwargs))
+                 if isinstance(t, keras.KerasTensor)]
+        made = keras.tree.flatten(out)
+        keep.extend(made)
+        events.append((reads, [(id(t), floats(t)) for t in made]))
         return out
 
-    keras.models.clone_model(network, input_tensors=keras.Input((*size, channels)),
+    keras.models.clone_model(network, input_tensors=inputs,
                              clone_function=lambda layer: layer, call_function=record)
-    return sum(floats) / float(np.prod(size))
+    sizes, born, last = {id(inputs): floats(inputs)}, {id(inputs): -1}, {}
+    for k, (reads, made) in enumerate(events):
+        for t in reads:
+            last[t] = k
+        for t, n in made:
+            sizes[t], born[t] = n, k
+    for t, _ in events[-1][1]:  # the outputs stay live to the end
+        last[t] = len(events)
+    peak = max(sum(n for t, n in sizes.items() if born[t] <= k <= last.get(t, k))
+               for k in range(len(events)))
+    return (peak + max(sizes.values())) / float(np.prod(size))
 
 
 def flexible_network(network, channels: int):

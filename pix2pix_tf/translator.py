@@ -384,8 +384,9 @@ class Translator:
         return padded_length(height, m), padded_length(width, m)
 
     def native_memory_gb(self, height: int, width: int) -> float:
-        """Estimated activation memory (GB, float32) of "native" on one image: every
-        layer's output at the padded size (the skips of a U-Net stay alive)."""
+        """Estimated peak activation memory (GB, float32) of "native" on one image at
+        its padded size (`sizes.activation_floats_per_pixel`: the tensors live at once,
+        a U-Net's skips included, plus one layer's scratch)."""
         if self._floats_per_pixel is None:
             self._floats_per_pixel = activation_floats_per_pixel(
                 self.network, self.preprocessor.image_size, self.preprocessor.input_channels)

@@ -215,3 +215,27 @@ def test_video_frames_at_their_own_size(tmp_path, size):
             translate_video(Translator(g, c, size=size, memory_limit_gb=1e-6), src,
                             tmp_path / "refused.mp4", progress=False)
         assert not (tmp_path / "refused.mp4").exists()
+
+
+def test_the_memory_estimate_counts_the_tensors_live_at_once():
+    import keras
+
+    from pix2pix_tf.sizes import activation_floats_per_pixel
+
+    def conv(c):
+        return keras.layers.Conv2D(c, 3, padding="same")
+
+    x = keras.Input((8, 8, 3))
+    a = conv(8)(x)
+    b = conv(8)(a)
+    chain = keras.Model(x, conv(2)(b))
+    # Live: input + a (11), a + b (16), b + out (10); peak 16, plus the largest output 8.
+    assert activation_floats_per_pixel(chain, (8, 8), 3) == 24
+    x = keras.Input((8, 8, 3))
+    a = conv(8)(x)
+    b = conv(4)(a)
+    c = conv(4)(b)
+    skip = keras.Model(x, keras.layers.Concatenate()([a, c]))
+    # The skip `a` stays live until the concatenation (b is dead by then):
+    # a + c + out(12) = 24, plus the largest output 12.
+    assert activation_floats_per_pixel(skip, (8, 8), 3) == 36
