@@ -51,8 +51,9 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_").lower()
 
 
-def skimage_photos(out: Path) -> tuple[Path, Path]:
-    """`(train, shown)` folders of 256x256 tiles of scikit-image's colour photos."""
+def skimage_photos(out: Path, tile: int = TILE) -> tuple[Path, Path]:
+    """`(train, shown)` folders of `tile` x `tile` tiles (default 256) of scikit-image's
+    colour photos, cut at the photos' own scale."""
     import numpy as np
     import skimage
     from PIL import Image
@@ -65,13 +66,13 @@ def skimage_photos(out: Path) -> tuple[Path, Path]:
         img = np.asarray(Image.open(data / name).convert("RGB"))
         h, w = img.shape[:2]
         if name in SHOWN:  # one centred tile each
-            top, left = (h - TILE) // 2, (w - TILE) // 2
-            Image.fromarray(img[top:top + TILE, left:left + TILE]).save(
+            top, left = (h - tile) // 2, (w - tile) // 2
+            Image.fromarray(img[top:top + tile, left:left + tile]).save(
                 shown / f"{Path(name).stem}.png")
             continue
-        for i in range(h // TILE):
-            for j in range(w // TILE):
-                Image.fromarray(img[i * TILE:(i + 1) * TILE, j * TILE:(j + 1) * TILE]).save(
+        for i in range(h // tile):
+            for j in range(w // tile):
+                Image.fromarray(img[i * tile:(i + 1) * tile, j * tile:(j + 1) * tile]).save(
                     train / f"{Path(name).stem}_{i}_{j}.png")
     return train, shown
 

@@ -384,12 +384,16 @@ class Translator:
         return padded_length(height, m), padded_length(width, m)
 
     def native_memory_gb(self, height: int, width: int) -> float:
-        """Estimated peak activation memory (GB, float32) of "native" on one image at
-        its padded size (`sizes.activation_floats_per_pixel`: the tensors live at once,
-        a U-Net's skips included, plus one layer's scratch)."""
+        """Estimated peak memory (GB, float32) of "native" on one image at its padded
+        size: the network's (`sizes.activation_floats_per_pixel`: the tensors live at
+        once, a U-Net's skips included, plus one layer's scratch) and the image's own
+        copies on either side of it (about four of the input and four of the RGB
+        output: float, padded, the tensor, cropped), measured within 20% of the peak
+        a run adds on CPU (experiments/results/sizes.md)."""
         if self._floats_per_pixel is None:
+            channels = self.preprocessor.input_channels
             self._floats_per_pixel = activation_floats_per_pixel(
-                self.network, self.preprocessor.image_size, self.preprocessor.input_channels)
+                self.network, self.preprocessor.image_size, channels) + 4 * (channels + 3)
         ph, pw = self.native_shape(height, width)
         return self._floats_per_pixel * ph * pw * 4 / 1e9
 
