@@ -296,8 +296,9 @@ def main(argv: list[str] | None = None) -> int:
             per_image.append(f"| {arm} | {name} | " + " | ".join(cells) + " |")
     mem_rows = ["", "Activation memory: native's estimate (`Translator.native_memory_gb`: "
                 "the float32 tensors live at once at the padded size, plus one layer's "
-                "scratch) against the peak resident memory added by translating "
-                "the image in a fresh process (after a warm-up on a small image; peak reset "
+                "scratch, plus the image's copies on either side of the network) against "
+                "the peak resident memory added by translating the image in a fresh process "
+                "(after a warm-up on a small image; peak reset "
                 "through /proc/self/clear_refs), native and tiled:", "",
                 "| task | image | native estimate (GB) | native measured (GB) | "
                 "tiled measured (GB) | native estimate at 4000x3000 (GB) |",

@@ -388,8 +388,8 @@ class Translator:
         size: the network's (`sizes.activation_floats_per_pixel`: the tensors live at
         once, a U-Net's skips included, plus one layer's scratch) and the image's own
         copies on either side of it (about four of the input and four of the RGB
-        output: float, padded, the tensor, cropped), measured within 20% of the peak
-        a run adds on CPU (experiments/results/sizes.md)."""
+        output: float, padded, the tensor, cropped); experiments/results/sizes.md
+        compares it with the peak a run adds on CPU."""
         if self._floats_per_pixel is None:
             channels = self.preprocessor.input_channels
             self._floats_per_pixel = activation_floats_per_pixel(
