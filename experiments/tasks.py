@@ -50,9 +50,10 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_").lower()
 
 
-def skimage_photos(out: Path) -> tuple[Path, Path]:
-    """`(train, shown)` folders of 256x256 tiles of scikit-image's colour photos."""
-    return write_sample_photos(out, TILE, SHOWN)
+def skimage_photos(out: Path, tile: int = TILE) -> tuple[Path, Path]:
+    """`(train, shown)` folders of `tile` x `tile` tiles (default 256) of scikit-image's
+    colour photos, cut at the photos' own scale."""
+    return write_sample_photos(out, tile, SHOWN)
 
 
 def photo_halves(folder: str, out: Path, half: str) -> Path:
