@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from pix2pix_tf.data.sample_photos import HELD_OUT, SKIMAGE_PHOTOS, write_sample_photos
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # name -> (task, config overrides)
@@ -38,12 +40,9 @@ ARMS = {
     "edges": ("edges", {}),
     "edges -> photo": ("edges", {"direction": "BtoA"}),
 }
-# scikit-image's shipped colour photos and their licences (skimage.data docstrings).
-SKIMAGE = {"astronaut.png": "public domain (NASA)", "rocket.jpg": "public domain",
-           "hubble_deep_field.jpg": "public domain (NASA)", "retina.jpg": "CC0",
-           "ihc.png": "no copyright restrictions", "chelsea.png": "CC0 (Stefan van der Walt)",
-           "coffee.png": "CC0 (Rachel Michetti)"}
-SHOWN = ("chelsea.png", "coffee.png")  # held out, shown in the figure
+# scikit-image's shipped colour photos and their licences: pix2pix_tf.data.sample_photos.
+SKIMAGE = SKIMAGE_PHOTOS
+SHOWN = HELD_OUT  # held out, shown in the figure
 TILE = 256
 
 
@@ -51,29 +50,10 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_").lower()
 
 
-def skimage_photos(out: Path) -> tuple[Path, Path]:
-    """`(train, shown)` folders of 256x256 tiles of scikit-image's colour photos."""
-    import numpy as np
-    import skimage
-    from PIL import Image
-
-    data = Path(skimage.__file__).parent / "data"
-    train, shown = out / "train", out / "shown"
-    for folder in (train, shown):
-        folder.mkdir(parents=True, exist_ok=True)
-    for name in SKIMAGE:
-        img = np.asarray(Image.open(data / name).convert("RGB"))
-        h, w = img.shape[:2]
-        if name in SHOWN:  # one centred tile each
-            top, left = (h - TILE) // 2, (w - TILE) // 2
-            Image.fromarray(img[top:top + TILE, left:left + TILE]).save(
-                shown / f"{Path(name).stem}.png")
-            continue
-        for i in range(h // TILE):
-            for j in range(w // TILE):
-                Image.fromarray(img[i * TILE:(i + 1) * TILE, j * TILE:(j + 1) * TILE]).save(
-                    train / f"{Path(name).stem}_{i}_{j}.png")
-    return train, shown
+def skimage_photos(out: Path, tile: int = TILE) -> tuple[Path, Path]:
+    """`(train, shown)` folders of `tile` x `tile` tiles (default 256) of scikit-image's
+    colour photos, cut at the photos' own scale."""
+    return write_sample_photos(out, tile, SHOWN)
 
 
 def photo_halves(folder: str, out: Path, half: str) -> Path:

@@ -14,6 +14,7 @@ import tensorflow as tf
 from pix2pix_tf import layout
 from pix2pix_tf.checkpoint import save_training_state, training_state, write_training_state
 from pix2pix_tf.color import to_rgb
+from pix2pix_tf.errors import DataError
 from pix2pix_tf.images import image_grid, save_png
 
 
@@ -127,6 +128,49 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self._pending = None
         write_training_state(state, layout.checkpoints(self.run_dir), done, keep=self.keep)
         return done
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Keeps the generator of the epoch with the lowest validation L1.
+
+    A GAN's last epoch is not always its best: the validation L1 moves around as G and D
+    push each other. After each validated epoch whose `val_l1` is the lowest so far,
+    writes `generator_best.keras` and `best.json` (`{"epoch", "val_l1"}`) into the run
+    directory; `generator.keras` stays the latest. L1 is a proxy — it prefers safe,
+    smoother outputs — so look at the sample grids before choosing.
+
+    Args:
+        run_dir: the run directory.
+        monitor: the log key to minimise (default `val_l1`).
+    """
+
+    def __init__(self, run_dir: str | os.PathLike, monitor: str = "val_l1"):
+        super().__init__()
+        self.run_dir, self.monitor = Path(run_dir), monitor
+        self.best: float = math.inf
+        self.best_epoch: int | None = None
+
+    def on_train_begin(self, logs=None):
+        try:  # a resumed run competes with the best of its earlier epochs
+            info = layout.read_json(layout.best_info_path(self.run_dir), "best.json")
+            self.best, self.best_epoch = float(info[self.monitor]), int(info["epoch"])
+        except FileNotFoundError:
+            pass
+        except (DataError, KeyError, TypeError, ValueError) as e:  # damaged: start afresh
+            print(f"note: {layout.best_info_path(self.run_dir)} unreadable ({e}); the best "
+                  "generator is chosen anew from this run's epochs.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None or not math.isfinite(float(value)) or float(value) >= self.best:
+            return
+        if getattr(self.model, "_pix2pix_diverged", False):
+            return
+        self.best, self.best_epoch = float(value), epoch + 1
+        layout.save_generator(self.model.generator, self.run_dir,
+                              layout.best_generator_path(self.run_dir))
+        layout.write_json(layout.best_info_path(self.run_dir),
+                          {"epoch": self.best_epoch, self.monitor: self.best})
 
 
 class LinearDecay(keras.callbacks.LearningRateScheduler):

@@ -39,6 +39,8 @@ EXAMPLES = """examples:
   # many images on Ray Data actors (here, or a cluster: --ray-address auto); outputs
   # already there are skipped, so re-running continues an interrupted run:
   python -m pix2pix_tf translate --engine ray --model runs/facades photos/ --out results/
+  # large photos at their own size: tiles at the model's size, blended (or --size native):
+  python -m pix2pix_tf translate --model runs/edges photos/ --out results/ --size tiled
   # a video, frame by frame (frame rate, frame count, size and audio kept):
   python -m pix2pix_tf translate --model runs/day2night input.mp4 --out output.mp4
   # L1 / PSNR / SSIM on a split (or on a seeded hold-out of data without one):
@@ -137,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "model file records)")
     r.add_argument("--batch-size", type=int, default=8,
                    help="images per call (the results do not depend on it)")
+    # Validated by the Translator (one line naming the option), not by argparse.
+    r.add_argument("--size", default=None, metavar="{resize,crop,native,tiled}",
+                   help="how an image's size is treated: resize (to the model's size and "
+                        "back) or crop (the model's centre crop), the model's recorded "
+                        "default; native (the whole image at its own size, padded to what "
+                        "the network takes); tiled (tiles at the model's size, overlapped "
+                        "and blended; any size, bounded memory)")
+    r.add_argument("--tile-overlap", default=0.25, type=str, metavar="FRACTION",
+                   help="--size tiled: the fraction of a tile shared with each neighbour "
+                        "(default: 0.25)")
+    r.add_argument("--memory-limit", default=4.0, type=str, metavar="GB",
+                   help="--size native refuses an image whose estimated activations "
+                        "exceed this (default: 4)")
     r.add_argument("--overwrite", action="store_true",
                    help="replace existing output files (never an input); with --engine "
                         "ray: recompute them (default: skip them)")
@@ -188,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for --help; `main` hands them to pix2pix_tf.export's own parser.
     sub.add_parser("export", help="export the generator (SavedModel, TFLite, ONNX), verified "
-                                  "against Keras: export --help", add_help=False)
+                                  "against Keras: export --help; `export web`: the page as a "
+                                  "static offline web app", add_help=False)
     sub.add_parser("serve", help="the web page running exported .tflite files: serve --help",
                    add_help=False)
     s = sub.add_parser("segmenter", help="train the segmenter behind evaluate --semantic "
@@ -276,12 +292,22 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pix2pix_tf.errors import ConfigError
+    from pix2pix_tf.sizes import check_overlap, check_size
     from pix2pix_tf.translate import translate_files
     from pix2pix_tf.translator import Translator
     from pix2pix_tf.video import is_video, translate_video
 
+    # Options checked before the model loads: a typo costs nothing.
+    size = check_size(args.size) if args.size is not None else None
+    overlap = check_overlap(args.tile_overlap)
+    try:
+        memory_limit = float(args.memory_limit)
+    except ValueError:
+        raise ConfigError("`--memory-limit` must be a number of GB. "
+                          f"Received: {args.memory_limit!r}") from None
     # The translator's options, the same for this process and every --engine ray actor.
-    options = dict(direction=args.direction, inference_mode=args.inference_mode)
+    options = dict(direction=args.direction, inference_mode=args.inference_mode, size=size,
+                   tile_overlap=overlap, memory_limit_gb=memory_limit)
     translator = Translator.load(args.model, **options)  # a bad model fails here, once
     videos = [p for p in args.inputs if is_video(p) and Path(p).is_file()]
     images = [p for p in args.inputs if p not in videos]

@@ -27,6 +27,8 @@ from pix2pix_tf.errors import DataError
 CONFIG = "config.json"
 RUN_INFO = "run.json"
 GENERATOR = "generator.keras"
+BEST_GENERATOR = "generator_best.keras"  # lowest validation L1 so far (KeepBest)
+BEST_INFO = "best.json"
 CHECKPOINTS = "checkpoints"
 SAMPLES = "samples"
 LOGS = "logs"
@@ -59,6 +61,14 @@ def generator_path(run: Path) -> Path:
     return Path(run) / GENERATOR
 
 
+def best_generator_path(run: Path) -> Path:
+    return Path(run) / BEST_GENERATOR
+
+
+def best_info_path(run: Path) -> Path:
+    return Path(run) / BEST_INFO
+
+
 def checkpoints(run: Path) -> Path:
     return Path(run) / CHECKPOINTS
 
@@ -86,9 +96,9 @@ def model_file(path: str | os.PathLike) -> Path:
     return generator_path(path) if path.is_dir() else path
 
 
-def save_generator(generator, run: Path) -> Path:
-    """Writes `generator.keras` atomically (temporary name, then rename)."""
-    final = generator_path(run)
+def save_generator(generator, run: Path, final: Path | None = None) -> Path:
+    """Writes `generator.keras` (or `final`) atomically (temporary name, then rename)."""
+    final = generator_path(run) if final is None else final
     with atomic.atomic_path(final, keep_suffix=True) as tmp:  # Keras wants .keras
         generator.save(tmp)
     return final

@@ -12,7 +12,13 @@ import numpy as np
 import tensorflow as tf
 
 from pix2pix_tf import layout
-from pix2pix_tf.callbacks import LinearDecay, SampleGrid, StopOnNaN, TrainingCheckpoint
+from pix2pix_tf.callbacks import (
+    KeepBest,
+    LinearDecay,
+    SampleGrid,
+    StopOnNaN,
+    TrainingCheckpoint,
+)
 from pix2pix_tf.checkpoint import checkpoint_candidates, restore_latest
 from pix2pix_tf.config import Pix2PixConfig
 from pix2pix_tf.data.pipeline import make_dataset, sample_batch
@@ -204,6 +210,8 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
                                       keep=config.keep_checkpoints, last_epoch=config.epochs,
                                       every_minutes=config.save_every_minutes)
     all_callbacks.append(checkpointer)
+    if val_ds is not None and worker == 0:
+        all_callbacks.append(KeepBest(run_dir))
     if config.sample_every > 0 and worker == 0:
         xs, ys = sample_batch(validation_data or source, config, config.num_samples)
         all_callbacks.append(SampleGrid(xs, ys, layout.samples(run_dir),

@@ -1,10 +1,10 @@
 """Translate image files and folders with a `Translator` (`pix2pix_tf.translator`).
 
 Images are decoded with TensorFlow's decoder and go through the inference contract
-(A|B pairs split, channels, resize or crop, range, network, back to pixels) in batches
-of one compiled function; the outputs are written as PNG files, atomically. Nothing
-already there is overwritten unless asked (`overwrite=True`, `--overwrite`), and an
-input file is never overwritten.
+(A|B pairs split, channels, resize or crop -- or the translator's `size` "native" or
+"tiled" --, range, network, back to pixels) in batches of one compiled function; the
+outputs are written as PNG files, atomically. Nothing already there is overwritten
+unless asked (`overwrite=True`, `--overwrite`), and an input file is never overwritten.
 """
 
 from __future__ import annotations
@@ -69,6 +69,27 @@ def _read(path: Path, contents: bytes | None = None) -> np.ndarray:
         raise DataError(f"{path}: not a readable image ({reason[:120]}).") from None
 
 
+def _check_native(translator: Translator, files: list[Path], layout: str) -> None:
+    """Refuses (before anything is written, naming the file) an image too large for
+    `--size native` under the memory limit; reads the headers only."""
+    from PIL import Image
+
+    from pix2pix_tf.errors import ConfigError
+
+    for path in files:
+        try:
+            with Image.open(path) as im:
+                width, height = im.size
+        except Exception:  # noqa: BLE001  (unreadable: the decoder reports it later)
+            continue
+        if translator.preprocessor.is_pair(height, width, layout):
+            width //= 2
+        try:
+            translator.check_native(height, width)
+        except ConfigError as e:
+            raise DataError(f"{path}: {e}") from None
+
+
 def _targets(files: list[Path], out_dir: Path, overwrite: bool) -> list[Path]:
     """The output path of each input; refuses (before anything is written) to overwrite
     an input, or an existing file unless `overwrite`."""
@@ -113,6 +134,8 @@ def translate_files(translator: Translator, inputs: list[str | os.PathLike],
     if renamed:
         print(f"note: {len(renamed)} input(s) share a name with an earlier one; written as "
               + ", ".join(renamed))
+    if translator.size == "native":
+        _check_native(translator, files, layout)
     split_any = False
     for start in range(0, len(files), max(1, int(batch_size))):
         chunk = files[start:start + batch_size]

@@ -3,7 +3,8 @@
     python -m pix2pix_tf translate --model runs/day2night input.mp4 --out output.mp4
 
 Frames are decoded and translated by the same `Translator` as images (the inference
-contract, `pix2pix_tf.translator`), in batches of one compiled function, and encoded
+contract, `pix2pix_tf.translator`, with its `size` mode: resize, crop, native or tiled),
+in batches of one compiled function, and encoded
 with H.264 at the input's frame rate; the frame count is kept and audio streams are
 copied. The output is written to a temporary name and renamed when complete, so a
 failed or interrupted run never leaves a partial file under the final name.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pix2pix_tf.errors import DataError
+from pix2pix_tf.errors import ConfigError, DataError
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
 
@@ -77,8 +78,14 @@ def translate_video(translator, source: str | os.PathLike, target: str | os.Path
         inp.close()
         raise DataError(f"{source}: frames of {width}x{height}; H.264 (yuv420p) needs an even "
                         "width and height. Crop or scale the video by one pixel first.")
-    if translator.preprocessor.fit == "crop":  # crop-fitted models output their crop
-        height, width = translator.preprocessor.image_size
+    if translator.size == "native":  # too large: one line before anything is written
+        try:
+            translator.check_native(height, width)
+        except ConfigError as e:
+            inp.close()
+            raise DataError(f"{source}: {e}") from None
+    # The translator's size mode decides the frames' size ("crop": the model's crop).
+    height, width = translator.output_size(height, width)
     rate = vin.average_rate or vin.guessed_rate or 25
     total = vin.frames or None
     target.parent.mkdir(parents=True, exist_ok=True)

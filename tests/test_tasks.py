@@ -73,3 +73,16 @@ def test_and_back_with_btoa(photos):
     xs = x.numpy()
     assert np.allclose(xs[..., 0], xs[..., 1])  # the sketch is now the input
     assert not np.allclose(y.numpy()[..., 0], y.numpy()[..., 2])  # the colour photo the target
+
+
+def test_sample_photos_are_tiles_of_scikit_images_licensed_photos(tmp_path):
+    from PIL import Image
+
+    from pix2pix_tf.data.sample_photos import SKIMAGE_PHOTOS, write_sample_photos
+
+    train, held_out = write_sample_photos(tmp_path, tile=128)
+    names = {p.name.split("_")[0] for p in train.iterdir()}
+    assert sorted(p.name for p in held_out.iterdir()) == ["chelsea.png", "coffee.png"]
+    assert not names & {"chelsea", "coffee"} and len(list(train.iterdir())) > 40
+    assert all(Image.open(p).size == (128, 128) for p in train.iterdir())
+    assert all(licence for licence in SKIMAGE_PHOTOS.values())

@@ -373,3 +373,28 @@ def test_validation_runs_every_validate_every_epochs_and_after_the_last(tmp_path
     train(c, tmp_path / "run", callbacks=[record], verbose=0)
     assert seen == [False, True, False, True, True]
     assert tiny_config().validate_every == 5
+
+
+def test_keep_best_writes_the_generator_of_the_lowest_validation_l1(tmp_path):
+    """`generator_best.keras` is the epoch whose val_l1 was lowest, and a resumed run
+    competes with it rather than starting afresh."""
+    seen = {}
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: seen.__setitem__(e + 1, logs.get("val_l1")))
+    c = tiny_config(steps_per_epoch=2, sample_every=0, epochs=3, validate_every=1)
+    train(c, tmp_path / "run", callbacks=[record], verbose=0)
+    best_epoch = min(seen, key=seen.get)
+    info = json.loads((tmp_path / "run" / "best.json").read_text())
+    assert info["epoch"] == best_epoch and info["val_l1"] == pytest.approx(seen[best_epoch])
+    from pix2pix_tf.translator import load_generator
+
+    x = next(iter(make_dataset(builtin(c, "val"), c, training=False)))[0]
+    best, _ = load_generator(tmp_path / "run" / "generator_best.keras")
+    latest, _ = load_generator(tmp_path / "run")
+    assert (best_epoch == 3) == np.array_equal(best(x, training=False), latest(x, training=False))
+
+    before = (tmp_path / "run" / "generator_best.keras").stat().st_mtime_ns
+    (tmp_path / "run" / "best.json").write_text(json.dumps({"epoch": 3, "val_l1": -1.0}))
+    train(c.replace(epochs=4), tmp_path / "run", resume=True, callbacks=[record], verbose=0)
+    assert json.loads((tmp_path / "run" / "best.json").read_text())["epoch"] == 3
+    assert (tmp_path / "run" / "generator_best.keras").stat().st_mtime_ns == before

@@ -11,21 +11,66 @@ from pathlib import Path
 EPILOG = """examples:
   python -m pix2pix_tf export --model runs/facades --out exports/facades
   python -m pix2pix_tf serve --model exports/facades      # the web page, on localhost
+  python -m pix2pix_tf export web --model exports/facades --out site   # static offline app
+  python -m pix2pix_tf serve --site site                 # ... served on localhost
   python -m pix2pix_tf export --model runs/facades/generator.keras --formats tflite \\
       --quantize int8 \\
       --representative-data ../shared/data/facades/train --out exports/phone
 """
 
 
+def web_main(argv: list[str]) -> int:
+    """`python -m pix2pix_tf export web --model EXPORT_DIR --out SITE [--ship auto]`.
+
+    Returns:
+        The exit status: 0 written, 2 bad input (one `error:` line).
+    """
+    from pix2pix_tf.errors import Pix2PixError
+
+    p = argparse.ArgumentParser(
+        prog="python -m pix2pix_tf export web",
+        description="Write the web page, LiteRT.js and the chosen .tflite model(s) as a "
+                    "static, installable web app that works offline after the first visit "
+                    "(a service worker caches it). Any static host serves the folder; the "
+                    "camera, offline use and installing need HTTPS or localhost.")
+    p.add_argument("--model", required=True, help="export folder with .tflite files")
+    p.add_argument("--out", required=True, help="site folder to write (new or empty)")
+    p.add_argument("--ship", default="auto",
+                   help="models to include: auto (the int8 model if there is one, else the "
+                        "smallest), all, or quantizations / file names, comma-separated "
+                        "(default: auto)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the content of a non-empty --out")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    args = p.parse_args(argv)
+    from pix2pix_tf.export.site import build_site
+
+    try:
+        info = build_site(args.model, args.out, args.ship, args.overwrite)
+    except Pix2PixError as e:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"Wrote {info['out']} ({info['bytes'] / 1e6:.1f} MB; model(s): "
+          f"{', '.join(info['models'])}; cache {info['version']}).\n"
+          f"Try it: python -m pix2pix_tf serve --site {info['out']}  (then open "
+          "http://127.0.0.1:8000/), or publish the folder on any HTTPS static host.")
+    return 0
+
+
 def serve_main(argv: list[str]) -> int:
-    """`python -m pix2pix_tf serve --model EXPORT_DIR [--port 8000] [--host 127.0.0.1]`."""
+    """`python -m pix2pix_tf serve (--model EXPORT_DIR | --site SITE) [--port] [--host]`."""
     from pix2pix_tf.errors import Pix2PixError
 
     p = argparse.ArgumentParser(
         prog="python -m pix2pix_tf serve",
         description="Serve the web page (pix2pix_tf/export/web) that runs the folder's "
-                    ".tflite files in the browser with LiteRT.js.")
-    p.add_argument("--model", required=True, help="export folder with .tflite files")
+                    ".tflite files in the browser with LiteRT.js, or a static site built "
+                    "by `python -m pix2pix_tf export web`.")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", help="export folder with .tflite files")
+    which.add_argument("--site", help="a folder written by `python -m pix2pix_tf export web`")
     p.add_argument("--port", type=int, default=8000, help="(default: 8000)")
     p.add_argument("--host", default="127.0.0.1",
                    help="(default: 127.0.0.1) requests must name it, localhost or 127.0.0.1 "
@@ -36,7 +81,7 @@ def serve_main(argv: list[str]) -> int:
     from pix2pix_tf.export.serve import serve
 
     try:
-        serve(args.model, args.host, args.port)
+        serve(args.model, args.host, args.port, site=args.site)
     except Pix2PixError as e:
         if args.debug:
             traceback.print_exc()
@@ -51,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
         return serve_main(argv[1:])
+    if argv[:1] == ["web"]:
+        return web_main(argv[1:])
 
     from pix2pix_tf.export import run_export
 

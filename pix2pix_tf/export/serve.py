@@ -1,5 +1,8 @@
 """`python -m pix2pix_tf serve --model EXPORT_DIR`: the web page, on localhost.
 
+(`--site SITE_DIR` serves a static site built by `python -m pix2pix_tf export web`
+instead: its files as they are, with the same guards and headers.)
+
 Serves `pix2pix_tf/export/web/` (the page and the LiteRT.js files npm installed into
 `pix2pix_tf/export/web/node_modules`), the `.tflite` files of EXPORT_DIR under `models/`, their
 metadata at `models.json`, and receives the page's results at `POST /result` (the
@@ -71,9 +74,10 @@ class PageServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, models: Path, host: str = "127.0.0.1", port: int = 8000,
-                 files: dict[str, Path] | None = None):
-        self.models = Path(models)
+    def __init__(self, models: Path | None, host: str = "127.0.0.1", port: int = 8000,
+                 files: dict[str, Path] | None = None, site: Path | None = None):
+        self.models = Path(models) if models is not None else None
+        self.site = Path(site).resolve() if site is not None else None
         self.files = dict(files or {})  # extra URL path -> file (e.g. a test image)
         self.results: list[dict] = []
         self.result_ready = threading.Event()
@@ -140,7 +144,20 @@ class _Handler(BaseHTTPRequestHandler):
             kind = "text/javascript"
         elif path.suffix == ".wasm":
             kind = "application/wasm"
+        elif path.suffix == ".webmanifest":
+            kind = "application/manifest+json"
         self._send(path.read_bytes(), kind)
+
+    def _site_file(self, route: str) -> None:
+        """A file of the static site (no listing, nothing outside it, no dot-files)."""
+        root = self.server.site
+        path = (root / (route.lstrip("/") or "index.html")).resolve()
+        if path.is_dir():
+            path = path / "index.html"
+        if (path.is_file() and root in path.parents
+                and not any(part.startswith(".") for part in path.relative_to(root).parts)):
+            return self._file(path)
+        self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
 
     def _refuse(self, status: HTTPStatus, message: str) -> None:
         self.close_connection = True  # any body left unread is not parsed as a request
@@ -157,6 +174,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self._host_refused():
             return
         route = unquote(urlparse(self.path).path)
+        if self.server.site is not None:
+            if route in self.server.files:
+                return self._file(self.server.files[route])
+            return self._site_file(route)
         if route in ("/", "/index.html"):
             return self._file(WEB / "index.html")
         if route in ("/app.js", "/preprocess.js"):
@@ -180,7 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         if self._host_refused():
             return
-        if urlparse(self.path).path != "/result":
+        # The static site posts nothing: only the development page's tests do.
+        if self.server.site is not None or urlparse(self.path).path != "/result":
             return self._refuse(HTTPStatus.NOT_FOUND, "not found")
         length = self.headers.get("Content-Length")
         if length is None:
@@ -203,21 +225,53 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(b"{}", "application/json")
 
 
-def serve(models: str | os.PathLike, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serves the page until interrupted (Ctrl-C)."""
-    folder = Path(models)
+def check_site(site: str | os.PathLike) -> Path:
+    """The folder of a site built by `python -m pix2pix_tf export web`.
+
+    Raises:
+        DataError: (one line) it is not a folder, or not such a site.
+    """
+    folder = Path(site)
     if not folder.is_dir():
-        raise DataError(f"--model {folder}: not a folder (give an export folder with "
-                        ".tflite files, e.g. the --out of `python -m pix2pix_tf export`).")
-    if not list(folder.glob("*.tflite")):
-        raise DataError(f"--model {folder}: no .tflite file in this folder; export one "
-                        "with `python -m pix2pix_tf export --formats tflite`.")
-    check_web_install()
+        raise DataError(f"--site {folder}: not a folder (give the --out of "
+                        "`python -m pix2pix_tf export web`).")
+    missing = [n for n in ("index.html", "models.json", "sw.js") if not (folder / n).is_file()]
+    if missing:
+        raise DataError(f"--site {folder}: not a site built by `python -m pix2pix_tf export "
+                        f"web` ({', '.join(missing)} missing).")
+    return folder
+
+
+def serve(models: str | os.PathLike | None, host: str = "127.0.0.1", port: int = 8000,
+          site: str | os.PathLike | None = None) -> None:
+    """Serves the page for the export folder `models`, or the built static `site`,
+    until interrupted (Ctrl-C).
+
+    Raises:
+        DataError: (one line) a bad folder, LiteRT.js not installed, or the port taken.
+    """
+    if site is not None:
+        folder = check_site(site)
+    else:
+        folder = Path(models)
+        if not folder.is_dir():
+            raise DataError(f"--model {folder}: not a folder (give an export folder with "
+                            ".tflite files, e.g. the --out of `python -m pix2pix_tf export`).")
+        if not list(folder.glob("*.tflite")):
+            raise DataError(f"--model {folder}: no .tflite file in this folder; export one "
+                            "with `python -m pix2pix_tf export --formats tflite`.")
+        check_web_install()
     try:
-        server = PageServer(folder, host, port)
+        server = PageServer(None if site is not None else folder, host, port,
+                            site=folder if site is not None else None)
     except OSError as e:
         raise DataError(f"--port {port}: cannot listen on {host}:{port} ({e}).") from None
     print(f"Serving {folder} at {server.url} (Ctrl-C stops)", flush=True)
+    if host in ("", "0.0.0.0", "::"):
+        print("note: every device on this network can now open the page. Phones reach it "
+              "over plain HTTP, which is not a secure context: the camera's live mode, the "
+              "service worker (offline) and installing need HTTPS or localhost "
+              "(see pix2pix_tf/export/README.md, 'On your phone').", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

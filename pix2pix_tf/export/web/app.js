@@ -1,15 +1,18 @@
 // Runs an exported pix2pix-tf generator (.tflite) in the page with LiteRT.js.
 //
-// Served by `python -m pix2pix_tf serve --model EXPORT_DIR`, which lists the folder's
-// .tflite files and their metadata at models.json. The model's own metadata says how
-// to feed it: its `preprocessor` (the inference contract of pix2pix_tf/translator.py:
-// channels or Lab lightness, resize or crop, range), applied by ./preprocess.js exactly
-// as Python applies it; a uint8 model takes those values as pixels 0-255 and returns
-// pixels (the normalisation is inside its integer graph), a float model takes [-1, 1].
+// Served by `python -m pix2pix_tf serve --model EXPORT_DIR` (which lists the folder's
+// .tflite files and their metadata at models.json), or built as a static, offline web
+// app by `python -m pix2pix_tf export web` (models.json written once; a service worker,
+// sw.js, caches everything). The model's own metadata says how to feed it: its
+// `preprocessor` (the inference contract of pix2pix_tf/translator.py: channels or Lab
+// lightness, resize or crop, range), applied by ./preprocess.js exactly as Python
+// applies it; a uint8 model takes those values as pixels 0-255 and returns pixels (the
+// normalisation is inside its integer graph), a float model takes [-1, 1].
 //
-// Query parameters: model=NAME.tflite, accelerator=wasm|webgpu, image=URL (shown and
-// translated at start), report=1 (POST the output pixels and the latency to
-// /result: the browser test uses it).
+// Query parameters: model=NAME.tflite, accelerator=auto|wasm|webgpu, threads=N,
+// image=URL (shown and translated at start), report=1 (POST the output pixels and the latency to /result:
+// the Python server's browser test uses it). Every result is also kept in
+// `window.pix2pix.result` (the static site's tests read it there).
 import {loadAndCompile, loadLiteRt, Tensor} from '@litertjs/core';
 
 import {fallbackPreprocessor, prepare, toPixels, toUint8} from './preprocess.js';
@@ -20,29 +23,72 @@ const status = (text) => { $('status').textContent = text; };
 
 // Pixels as stored in the file: no colour management, no premultiplied alpha.
 const BITMAP = {colorSpaceConversion: 'none', premultiplyAlpha: 'none'};
+const TIMED_RUNS = 5;
+
+// What the page did, for tests and for anyone in the console.
+const state = window.pix2pix = {ready: false, result: null, error: null,
+                                live: {running: false, frames: 0, fps: 0}};
 
 let models = [];
 let compiled = null;
 let current = null;  // {name, metadata, accelerator}
 let lastImage = null;
+let busy = Promise.resolve();  // one translation at a time (the model is shared)
 
 function describe(entry) {
   const m = entry.metadata || {};
   return m.description || entry.name;
 }
 
-async function compile(name, accelerator) {
+// One per core when the page is cross-origin isolated (else WebAssembly has no threads);
+// `threads=N` in the query caps it (the phone benchmark times one thread).
+const threads = () => Math.max(1, Math.min(Number(params.get('threads')) || Infinity,
+                                           self.crossOriginIsolated ? navigator.hardwareConcurrency : 1));
+
+// "auto": WebGPU when the browser has an adapter (phones with Chrome 121+ on Android),
+// else WebAssembly on the CPU.
+async function resolveAccelerator(choice) {
+  if (choice !== 'auto') return choice;
+  try {
+    if (navigator.gpu && await navigator.gpu.requestAdapter()) return 'webgpu';
+  } catch (e) { /* no adapter: the CPU */ }
+  return 'wasm';
+}
+
+async function compile(name, choice) {
+  let accelerator = await resolveAccelerator(choice);
   if (current && current.name === name && current.accelerator === accelerator) return;
   status(`Compiling ${name} for ${accelerator}…`);
   if (compiled) compiled.delete();
+  compiled = null;
   const t0 = performance.now();
-  compiled = await loadAndCompile(`./models/${encodeURIComponent(name)}`, {
-    accelerator,
-    cpuOptions: {numThreads: self.crossOriginIsolated ? navigator.hardwareConcurrency : 1},
+  const load = (acc) => loadAndCompile(`./models/${encodeURIComponent(name)}`, {
+    accelerator: acc,
+    cpuOptions: {numThreads: threads()},
   });
+  try {
+    compiled = await load(accelerator);
+  } catch (e) {
+    if (choice !== 'auto' || accelerator === 'wasm') throw e;
+    // "auto" found a GPU that cannot run this model: the CPU.
+    console.warn(`webgpu: ${e.message || e}; using wasm`);
+    accelerator = 'wasm';
+    compiled = await load(accelerator);
+  }
   const entry = models.find((m) => m.name === name);
-  current = {name, accelerator, metadata: entry.metadata || {}};
+  current = {name, accelerator, metadata: entry.metadata || {}, size: entry.size_bytes};
+  showInfo();
   status(`${describe(entry)}\ncompiled in ${(performance.now() - t0).toFixed(0)} ms`);
+}
+
+// Model size, precision, input size, accelerator and the last latency, on one line.
+function showInfo(latency) {
+  const m = current.metadata;
+  const [h, w] = m.preprocessor?.image_size || inputSpec().pre.image_size;
+  const parts = [`${(current.size / 1e6).toFixed(1)} MB`, m.quantization || 'float',
+                 `${w}×${h} input`, `${current.accelerator}, ${threads()} thread(s)`];
+  if (latency !== undefined) parts.push(`${latency.toFixed(1)} ms per image`);
+  $('info').textContent = parts.join(' · ');
 }
 
 // The model's input tensor, and its preprocessor (from its metadata).
@@ -87,42 +133,123 @@ function drawOutput(rgb, h, w, c, aspect) {
   ctx.putImageData(image, 0, 0);
 }
 
+// One inference: the output values and the time it took (to the values in CPU memory).
+async function runOnce(input) {
+  const start = performance.now();
+  const results = await compiled.run(input);
+  const cpu = await results[0].moveTo('wasm');
+  const values = cpu.toTypedArray();
+  const elapsed = performance.now() - start;
+  results.forEach((t) => t.delete());
+  cpu.delete();
+  return {values, elapsed};
+}
+
+// A still image: shown after the first run, then timed (median of TIMED_RUNS runs; the
+// first run pays for allocations and WebGPU's shader compilation).
 async function translate(source) {
   lastImage = source;
   const spec = inputSpec();
   const {tensor: input, values: inputValues} = toInputTensor(source, spec);
-  // One warm-up run (first-run allocations, WebGPU shader compilation), then timed runs.
-  const runOnce = async () => {
-    const start = performance.now();
-    const results = await compiled.run(input);
-    const cpu = await results[0].moveTo('wasm');
-    const values = cpu.toTypedArray();
-    const elapsed = performance.now() - start;
-    results.forEach((t) => t.delete());
-    cpu.delete();
-    return {values, elapsed};
-  };
-  let {values} = await runOnce();
+  const outChannels = compiled.getOutputDetails()[0].shape[3];
+  const aspect = source.width / source.height;
+  let {values} = await runOnce(input);
+  drawOutput(toPixels(values), spec.h, spec.w, outChannels, aspect);
+  status(`${describe(models.find((m) => m.name === current.name))}\ntiming…`);
   const times = [];
-  for (let i = 0; i < 5; i++) {
-    const r = await runOnce();
+  for (let i = 0; i < TIMED_RUNS; i++) {
+    const r = await runOnce(input);
     values = r.values;
     times.push(r.elapsed);
   }
   input.delete();
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  const outChannels = compiled.getOutputDetails()[0].shape[3];
   const rgb = toPixels(values);
-  drawOutput(rgb, spec.h, spec.w, outChannels, source.width / source.height);
-  const threads = self.crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  drawOutput(rgb, spec.h, spec.w, outChannels, aspect);
+  await offerResult();
+  showInfo(median);
   status(`${describe(models.find((m) => m.name === current.name))}\n` +
-         `${current.accelerator}: ${median.toFixed(1)} ms per image (median of 5, ` +
-         `${threads} thread(s))`);
-  return {pixels: rgb, latency_ms: median, times_ms: times, threads,
-          accelerator: current.accelerator, model: current.name,
-          shape: [spec.h, spec.w, outChannels], input: Array.from(inputValues),
-          preprocessor: spec.pre};
+         `${current.accelerator}: ${median.toFixed(1)} ms per image (median of ` +
+         `${TIMED_RUNS}, ${threads()} thread(s))`);
+  const result = {pixels: rgb, latency_ms: median, times_ms: times, threads: threads(),
+                  accelerator: current.accelerator, model: current.name,
+                  shape: [spec.h, spec.w, outChannels], input: Array.from(inputValues),
+                  preprocessor: spec.pre};
+  state.result = result;
+  return result;
+}
+
+// The output as a PNG: a download link, and the Web Share API's sheet where the
+// browser can share files (Android Chrome, iOS Safari).
+let downloadUrl = null;
+async function offerResult() {
+  const blob = await new Promise((resolve) => $('output').toBlob(resolve, 'image/png'));
+  if (!blob) return;
+  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+  downloadUrl = URL.createObjectURL(blob);
+  $('download').href = downloadUrl;
+  $('download').classList.remove('hidden');
+  const file = new File([blob], 'pix2pix.png', {type: 'image/png'});
+  const canShare = navigator.canShare && navigator.canShare({files: [file]});
+  $('share').classList.toggle('hidden', !canShare);
+  $('share').onclick = () => navigator.share({files: [file], title: 'pix2pix-tf'})
+    .catch(() => { /* the user closed the sheet */ });
+}
+
+// Live mode: camera frames translated one after another, frames per second shown.
+let stream = null;
+let liveLoop = null;
+async function startLive() {
+  stream = await navigator.mediaDevices.getUserMedia(
+    {video: {facingMode: 'environment', width: {ideal: 640}}, audio: false});
+  const video = $('video');
+  video.srcObject = stream;
+  await video.play();
+  state.live = {running: true, frames: 0, fps: 0};
+  $('live').textContent = 'Stop camera';
+  $('download').classList.add('hidden');
+  $('share').classList.add('hidden');
+  liveLoop = frames(video);
+  liveLoop.catch(fail);
+}
+
+async function frames(video) {
+  const spec = inputSpec();
+  const outChannels = compiled.getOutputDetails()[0].shape[3];
+  const stamps = [];
+  while (state.live.running) {
+    const frame = await createImageBitmap(video, BITMAP);
+    const {tensor} = toInputTensor(frame, spec);
+    const {values, elapsed} = await runOnce(tensor);
+    tensor.delete();
+    drawOutput(toPixels(values), spec.h, spec.w, outChannels, frame.width / frame.height);
+    frame.close();
+    stamps.push(performance.now());
+    if (stamps.length > 20) stamps.shift();  // the rate of the last 20 frames
+    state.live.frames += 1;
+    if (stamps.length > 1) {
+      state.live.fps = (stamps.length - 1) * 1000 / (stamps[stamps.length - 1] - stamps[0]);
+    }
+    $('outcaption').textContent =
+      `output · live ${state.live.fps.toFixed(1)} fps (${current.accelerator})`;
+    showInfo(elapsed);
+    status(`live: ${state.live.fps.toFixed(1)} frames/s, ${elapsed.toFixed(1)} ms per ` +
+           `inference on ${current.accelerator}`);
+    // Let the page paint and take input between frames.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+// Stops the camera once the frame in flight is done (the model may then be swapped).
+async function stopLive() {
+  state.live.running = false;
+  if (liveLoop) await liveLoop.catch(() => {});
+  liveLoop = null;
+  if (stream) stream.getTracks().forEach((t) => t.stop());
+  stream = null;
+  $('live').textContent = 'Live camera';
+  $('outcaption').textContent = 'output';
 }
 
 async function loadImage(url) {
@@ -139,46 +266,89 @@ async function report(result) {
   });
 }
 
+// The static site registers its service worker (the Python server's page has no
+// manifest and no worker). Needs a secure context: HTTPS or localhost.
+async function registerWorker() {
+  if (!document.querySelector('link[rel=manifest]')) return;
+  if (!('serviceWorker' in navigator)) {
+    console.warn('no service worker (not a secure context?): the page will not work offline');
+    return;
+  }
+  await navigator.serviceWorker.register('./sw.js');
+}
+
+// Queue a job behind the one running, so two translations never share the model.
+function queue(job) {
+  busy = busy.then(job).catch(fail);
+  return busy;
+}
+
 async function main() {
+  registerWorker().catch((e) => console.warn(`service worker: ${e.message || e}`));
   const response = await fetch('./models.json');
   models = await response.json();
   if (!models.length) throw new Error('no .tflite file in the served folder');
-  for (const m of models) $('model').add(new Option(`${m.name} — ${describe(m)}`, m.name));
+  for (const m of models) {
+    const mb = (m.size_bytes / 1e6).toFixed(1);
+    $('model').add(new Option(`${m.name} (${mb} MB)`, m.name));
+  }
   $('model').value = params.get('model') || models[0].name;
-  $('accelerator').value = params.get('accelerator') || 'wasm';
-  // Threads need cross-origin isolation (the server sends COOP/COEP headers).
-  await loadLiteRt('./node_modules/@litertjs/core/wasm/', {threads: self.crossOriginIsolated});
+  $('accelerator').value = params.get('accelerator') || 'auto';
+  // Threads need cross-origin isolation (COOP/COEP headers: the server or sw.js).
+  const wasm = new URL('../wasm/', import.meta.resolve('@litertjs/core')).href;
+  await loadLiteRt(wasm, {threads: self.crossOriginIsolated});
   await compile($('model').value, $('accelerator').value);
 
-  const rerun = async () => {
+  const rerun = () => queue(async () => {
+    const wasLive = state.live.running;
+    if (wasLive) await stopLive();
     await compile($('model').value, $('accelerator').value);
-    if (lastImage) await translate(lastImage);
+    if (wasLive) await startLive();
+    else if (lastImage) await translate(lastImage);
+  });
+  $('model').onchange = rerun;
+  $('accelerator').onchange = rerun;
+  const fromFile = (e) => {
+    const file = e.target.files[0];
+    if (!file) return;
+    e.target.value = '';  // picking the same photo again is a change too
+    queue(async () => {
+      await stopLive();
+      await translate(await createImageBitmap(file, BITMAP));
+    });
   };
-  $('model').onchange = () => rerun().catch(fail);
-  $('accelerator').onchange = () => rerun().catch(fail);
-  $('file').onchange = async (e) => {
-    if (e.target.files[0]) await translate(await createImageBitmap(e.target.files[0], BITMAP));
+  $('file').onchange = fromFile;
+  $('camera').onchange = fromFile;
+  $('live').onclick = () => {
+    if (state.live.running) stopLive();
+    else queue(() => startLive());
   };
   const drop = $('drop');
   drop.ondragover = (e) => { e.preventDefault(); drop.classList.add('over'); };
   drop.ondragleave = () => drop.classList.remove('over');
-  drop.ondrop = async (e) => {
+  drop.ondrop = (e) => {
     e.preventDefault();
     drop.classList.remove('over');
     const file = e.dataTransfer.files[0];
-    if (file) await translate(await createImageBitmap(file, BITMAP)).catch(fail);
+    if (file) queue(async () => translate(await createImageBitmap(file, BITMAP)));
   };
+  state.ready = true;
   if (params.get('image')) {
     const result = await translate(await loadImage(params.get('image')));
     if (params.get('report')) await report(result);
+  } else {
+    status(`${describe(models.find((m) => m.name === current.name))}\n` +
+           'Take or pick a photo, or start the live camera.');
   }
 }
 
 function fail(error) {
-  status(`error: ${error.message || error}`);
+  state.error = String(error.message || error);
+  status(`error: ${state.error}`);
+  stopLive();
   if (params.get('report')) {
     fetch('./result', {method: 'POST', headers: {'Content-Type': 'application/json'},
-                       body: JSON.stringify({error: String(error.message || error)})});
+                       body: JSON.stringify({error: state.error})});
   }
 }
 

@@ -1,0 +1,219 @@
+"""The static web app (`python -m pix2pix_tf export web`) as a phone runs it: built from
+a tiny export, served on localhost, opened in Chromium emulating a 360x800 touch
+phone (Playwright driving the system Chromium), installed (service worker, manifest),
+then offline: it translates a photo to the pixels of Python's LiteRT interpreter and
+runs the live camera mode on Chromium's fake camera."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from conftest import random_image, tiny_config, write_image
+
+from pix2pix_tf.export.__main__ import main as export_main
+
+
+def _need_phone_browser():
+    """Chromium, LiteRT.js and Playwright; CI has all three (.ci/run), so there a
+    missing piece fails instead of skipping."""
+    from test_export import _need_browser
+
+    _need_browser()
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        message = "the phone test needs playwright (pip install -r requirements.txt)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def tiny_export(tmp_path_factory):
+    """A trained-for-two-steps 32x32 generator exported as fp32 and int8 .tflite."""
+    from pix2pix_tf import train
+    from pix2pix_tf.export import run_export
+
+    root = tmp_path_factory.mktemp("phone")
+    for i in range(4):
+        write_image(root / "pairs" / "A" / f"{i}.png", random_image(36, 36, seed=i))
+        write_image(root / "pairs" / "B" / f"{i}.png", random_image(36, 36, seed=10 + i))
+    train(tiny_config(steps_per_epoch=2, sample_every=0), root / "run",
+          data=str(root / "pairs"), verbose=0)
+    entries = run_export(root / "run", "tflite", "fp32,int8", root / "export", num_verify=2,
+                         calibration_samples=2)
+    assert all(e["passed"] for e in entries)
+    return root
+
+
+def test_export_web_refuses_bad_input_in_one_line(tiny_export, tmp_path, capsys):
+    def run(*args):
+        code = export_main(["web", *args])
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "Traceback" not in err
+        return code, err
+
+    out = str(tmp_path / "site")
+    assert run("--model", str(tmp_path / "missing"), "--out", out) == (
+        2, f"error: --model {tmp_path / 'missing'}: not a folder (give an export folder "
+           "with .tflite files, e.g. the --out of `python -m pix2pix_tf export`).")
+    code, err = run("--model", str(tiny_export / "run"), "--out", out)
+    assert code == 2 and "no .tflite file" in err
+    code, err = run("--model", str(tiny_export / "export"), "--out", out, "--ship", "fp16")
+    assert code == 2 and "--ship fp16: no such model" in err
+    assert not (tmp_path / "site").exists()
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "mine.txt").write_text("keep me")
+    code, err = run("--model", str(tiny_export / "export"), "--out", out)
+    assert code == 2 and "not empty" in err and "--overwrite" in err
+    assert (tmp_path / "site" / "mine.txt").read_text() == "keep me"  # nothing lost
+    assert os.listdir(tmp_path) == ["site"]  # no temporary left behind
+
+
+def test_export_web_writes_a_self_contained_site(tiny_export, tmp_path, capsys):
+    from PIL import Image
+
+    site = tmp_path / "site"
+    assert export_main(["web", "--model", str(tiny_export / "export"), "--out", str(site)]) == 0
+    # int8 by default (the smallest), and only it.
+    assert sorted(p.name for p in (site / "models").iterdir()) == ["generator_int8.tflite"]
+    models = json.loads((site / "models.json").read_text())
+    assert [m["name"] for m in models] == ["generator_int8.tflite"]
+    assert models[0]["metadata"]["preprocessor"]["image_size"] == [32, 32]
+    manifest = json.loads((site / "manifest.webmanifest").read_text())
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "./"
+    for icon in manifest["icons"]:
+        with Image.open(site / icon["src"]) as im:
+            assert f"{im.width}x{im.height}" == icon["sizes"] and im.format == "PNG"
+    assert {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
+    html = (site / "index.html").read_text()
+    assert '"./litertjs/core/dist/index.js"' in html and 'rel="manifest"' in html
+    # The worker caches every file of the site, under a name that changes with them.
+    sw = (site / "sw.js").read_text()
+    files = {p.relative_to(site).as_posix() for p in site.rglob("*")
+             if p.is_file() and not p.name.startswith(".") and p.name != "sw.js"}
+    listed = json.loads(sw.split("const PRECACHE = ", 1)[1].split(";", 1)[0])
+    assert set(listed) == files | {"./"}
+    assert "const VERSION = 'dev'" not in sw
+    # --overwrite replaces the site; --ship all takes both models.
+    assert export_main(["web", "--model", str(tiny_export / "export"), "--out", str(site),
+                        "--ship", "all", "--overwrite"]) == 0
+    assert sorted(p.name for p in (site / "models").iterdir()) == [
+        "generator_fp32.tflite", "generator_int8.tflite"]
+    assert (site / "sw.js").read_text() != sw  # another cache name: phones update
+
+
+def test_the_phone_installs_the_app_and_translates_offline(tiny_export, tmp_path):
+    """360x800, touch, scale 3: the page installs its service worker; with the server
+    gone and the network off it reloads, translates a picked photo to the pixels of
+    Python's LiteRT interpreter (±1, as the other browser tests), and the live mode
+    runs on the fake camera."""
+    _need_phone_browser()
+    from skimage import data
+
+    from pix2pix_tf.export import phone as ph
+    from pix2pix_tf.export.site import build_site
+    from pix2pix_tf.export.tflite import TFLiteRunner
+
+    site = tmp_path / "site"
+    build_site(tiny_export / "export", site, ship="all")
+    photo = data.astronaut()[90:122, 200:232]  # the model's 32x32: the pixels as they are
+    write_image(tmp_path / "photo.png", photo)
+    clip = ph.write_y4m(tmp_path / "clip.y4m")
+    with ph.phone(video=clip) as context, ph.serve_site(site) as server:
+        page = ph.open_page(context, f"{server.url}?model=generator_int8.tflite&accelerator=wasm")
+        assert page.evaluate("[innerWidth, innerHeight, devicePixelRatio, "
+                             "matchMedia('(pointer: coarse)').matches]") == [360, 800, 3, True]
+        # Narrow screen: output below input, nothing wider than the screen.
+        boxes = page.evaluate("['input', 'output'].map((id) => "
+                              "document.getElementById(id).getBoundingClientRect().toJSON())")
+        assert boxes[1]["top"] >= boxes[0]["bottom"] and boxes[0]["right"] <= 360
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert "int8" in page.inner_text("#info") and "MB" in page.inner_text("#info")
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+        cdp = context.new_cdp_session(page)
+        # Chromium's own installability check (manifest, icons, service worker, secure
+        # context); it answers in headless mode too.
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+
+        server.shutdown()  # the network is gone: the server, and Chromium's
+        context.set_offline(True)
+        page.reload()
+        ph.wait_state(page, "window.pix2pix.ready")
+        result = ph.translate_file(page, tmp_path / "photo.png")
+        expected = TFLiteRunner(site / "models" / "generator_int8.tflite").pixels(photo[None])[0]
+        assert result["model"] == "generator_int8.tflite" and result["accelerator"] == "wasm"
+        assert np.abs(result["pixels"].astype(int) - expected).max() <= 1
+        assert page.get_attribute("#download", "href").startswith("blob:")
+
+        # The fp32 model too (float input in [-1, 1]), chosen in the page, offline.
+        page.select_option("#model", "generator_fp32.tflite")
+        ph.wait_state(page, "window.pix2pix.result && "
+                         "window.pix2pix.result.model === 'generator_fp32.tflite'")
+        fp32 = ph.translate_file(page, tmp_path / "photo.png")
+        x = photo[None].astype(np.float32) / 127.5 - 1
+        want = np.asarray(TFLiteRunner(site / "models" / "generator_fp32.tflite")(x))[0]
+        want = np.clip(np.floor((want + 1) * 127.5 + 0.5), 0, 255)
+        assert np.abs(fp32["pixels"].astype(int) - want).max() <= 1
+
+        # Live: the fake camera's frames, translated one after another (tapped, as a
+        # finger does).
+        page.tap("#live")
+        ph.wait_state(page, "window.pix2pix.live.frames >= 5", 120)
+        live = page.evaluate("window.pix2pix.live")
+        assert live["running"] and live["fps"] > 0
+        assert "fps" in page.inner_text("#outcaption")
+        page.tap("#live")
+        ph.wait_state(page, "!window.pix2pix.live.running")
+
+
+def test_serve_site_gives_the_site_files_only(tiny_export, tmp_path, capsys):
+    import http.client
+
+    from pix2pix_tf.export.phone import serve_site
+    from pix2pix_tf.export.site import build_site
+
+    assert export_main(["serve", "--site", str(tmp_path / "missing")]) == 2
+    assert "--site" in capsys.readouterr().err
+    assert export_main(["serve", "--site", str(tiny_export / "export")]) == 2
+    assert "not a site built by" in capsys.readouterr().err
+    site = tmp_path / "site"
+    build_site(tiny_export / "export", site)
+    (tmp_path / "secret.txt").write_text("not served")
+
+    with serve_site(site) as server:
+        host, port = server.server_address[:2]
+
+        def request(method, path, host_header=f"127.0.0.1:{port}", body=None):
+            conn = http.client.HTTPConnection(host, port, timeout=10)
+            conn.putrequest(method, path, skip_host=True)
+            conn.putheader("Host", host_header)
+            conn.putheader("Content-Length", str(len(body or b"")))
+            conn.endheaders(body)
+            response = conn.getresponse()
+            data = response.read()
+            conn.close()
+            return response, data
+
+        response, data = request("GET", "/")
+        assert response.status == 200 and b'rel="manifest"' in data
+        assert response.getheader("Cross-Origin-Embedder-Policy") == "require-corp"
+        response, _ = request("GET", "/manifest.webmanifest")
+        assert response.getheader("Content-Type") == "application/manifest+json"
+        response, data = request("GET", "/models/generator_int8.tflite")
+        assert data == (site / "models" / "generator_int8.tflite").read_bytes()
+        for path in ("/.nojekyll", "/../secret.txt", "/%2e%2e/secret.txt", "/models/"):
+            assert request("GET", path)[0].status == 404, path
+        assert request("POST", "/result", body=b"{}")[0].status == 404
+        assert request("GET", "/", host_header=f"evil.example:{port}")[0].status == 403
+
+
+def test_export_web_into_an_unwritable_place_is_one_line(tiny_export, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    code = export_main(["web", "--model", str(tiny_export / "export"),
+                        "--out", str(blocker / "site")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith(f"error: --out {blocker / 'site'}: cannot write")
+    assert "\n" not in err and blocker.read_text() == "a file, not a folder"
