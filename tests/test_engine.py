@@ -135,3 +135,29 @@ def test_one_failing_image_costs_no_other(model_and_images, tmp_path):
     assert rows["error"][2].startswith("/in/junk.png: not a readable image")
     assert rows["error"][3] == "exists" and (tmp_path / "done.png").read_bytes() == b"another run's"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-2.png", "done.png"]
+
+
+def test_actors_take_the_translators_options(model_and_images, tmp_path):
+    """`translator_options` reach each actor's `Translator.load`: here `--size tiled`
+    (issue18e's any image size), the same pixels as the single-process translator."""
+    import io
+
+    from PIL import Image
+
+    from pix2pix_tf.engine import TranslateBatch
+    from pix2pix_tf.translator import Translator
+
+    root, _ = model_and_images
+    image = random_image(50, 70, seed=3)
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    batch = TranslateBatch(str(root / "generator.keras"), str(tmp_path), {},
+                           {"size": "tiled"}, layout="single")
+    rows = batch({"path": np.array(["/in/big.png"], dtype=object),
+                  "bytes": np.array([buffer.getvalue()], dtype=object)})
+    assert rows["error"] == [""]
+    want = Translator.load(root / "generator.keras", size="tiled").translate_image(
+        image, layout="single")
+    with Image.open(tmp_path / "big.png") as im:
+        np.testing.assert_array_equal(np.asarray(im), want)
+    assert want.shape == (50, 70, 3)
