@@ -27,6 +27,7 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 UPDATES = ("alternating", "simultaneous")
 INFERENCE_MODES = ("image_stats", "moving_stats", "batch_stats")
 COLOR_SPACES = ("rgb", "lab")
+UPSAMPLES = ("transpose", "resize")
 # The three groups of options. Model files (`generator.keras`) keep only ARCHITECTURE:
 # a run option added, renamed or removed later never stops a saved model from loading.
 ARCHITECTURE, DATA, TRAINING = "architecture", "data", "training"
@@ -94,6 +95,11 @@ class Pix2PixConfig:
     depth: int | None = _opt(
         None, "U-Net levels; default: log2 of the shorter side, 1x1 bottleneck (8 at 256).",
         ARCHITECTURE)
+    upsample: str = _opt(
+        "transpose", "How the generator's decoder doubles the resolution: transpose = 4x4 "
+        "stride-2 transposed convolutions (the paper's); resize = nearest-neighbour resize "
+        "then a 3x3 convolution, which cannot make checkerboard patterns (Odena et al. 2016; "
+        "notebook 08).", ARCHITECTURE, UPSAMPLES)
     resnet_blocks: int = _opt(9, "Residual blocks of the ResNet generator (6 or 9 usual).",
                               ARCHITECTURE)
     dropout: bool = _opt(True, "Dropout in the U-Net decoder blocks next to the bottleneck.",

@@ -9,12 +9,12 @@ from keras import layers
 
 from pix2pix_tf.config import Pix2PixConfig, as_config, loaded_architecture
 from pix2pix_tf.layers import (
-    Conv2DTranspose,
     ReflectionPadding2D,
     conv_init,
     conv_norm_act,
     norm_layer,
     precision_scope,
+    upsampling_conv,
 )
 
 
@@ -29,7 +29,8 @@ def _stats(c: Pix2PixConfig) -> str:
 
 def _unet(x, c: Pix2PixConfig):
     """Encoder C64-C128-C256-C512-C512-C512-C512-C512, mirrored decoder with skips."""
-    block = partial(conv_norm_act, sync=c.sync_batch_norm, inference_stats=_stats(c))
+    block = partial(conv_norm_act, sync=c.sync_batch_norm, inference_stats=_stats(c),
+                    upsample=c.upsample)
     ngf, depth = c.generator_filters, c.unet_depth
     skips = []
     for i in range(depth):
@@ -45,14 +46,13 @@ def _unet(x, c: Pix2PixConfig):
         x = block(x, min(ngf * 2**level, ngf * 8), norm=c.norm, act="relu",
                           transpose=True, dropout=rate, name=f"up{j + 1}")
         x = layers.Concatenate(name=f"skip{j + 1}")([x, skip])
-    x = Conv2DTranspose(c.output_channels, 4, strides=2, padding="same",
-               kernel_initializer=conv_init(), name="output_conv")(x)
-    return x
+    return upsampling_conv(x, c.output_channels, 4, upsample=c.upsample, name="output_conv")
 
 
 def _resnet(x, c: Pix2PixConfig):
     """c7s1-64, d128, d256, R256 x blocks, u128, u64, c7s1-out (reference ResnetGenerator)."""
-    block = partial(conv_norm_act, sync=c.sync_batch_norm, inference_stats=_stats(c))
+    block = partial(conv_norm_act, sync=c.sync_batch_norm, inference_stats=_stats(c),
+                    upsample=c.upsample)
     ngf = c.generator_filters
     x = ReflectionPadding2D(3, name="stem_pad")(x)
     x = block(x, ngf, norm=c.norm, act="relu", kernel_size=7, strides=1,

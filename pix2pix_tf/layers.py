@@ -170,16 +170,23 @@ def norm_layer(norm: str, name: str, synchronized: bool = False,
 
 def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_size: int = 4,
                   strides: int = 2, padding: str = "same", transpose: bool = False,
-                  dropout: float = 0.0, sync: bool = False, inference_stats: str = "moving"):
+                  dropout: float = 0.0, sync: bool = False, inference_stats: str = "moving",
+                  upsample: str = "transpose"):
     """Conv (or transposed conv) -> optional norm -> optional dropout -> activation.
 
-    The conv has no bias when a norm follows (the norm's beta replaces it).
+    The conv has no bias when a norm follows (the norm's beta replaces it). With
+    `transpose`, `upsample="resize"` doubles the resolution by a nearest-neighbour resize
+    and a 3x3 convolution instead (see `upsampling_conv`).
     `act` is "lrelu" (LeakyReLU 0.2, the paper's slope), "relu", "tanh" or "linear".
     """
     norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync, inference_stats=inference_stats)
-    conv_cls = Conv2DTranspose if transpose else layers.Conv2D
-    x = conv_cls(filters, kernel_size, strides=strides, padding=padding,
-                 use_bias=norm_l is None, kernel_initializer=conv_init(), name=f"{name}_conv")(x)
+    if transpose:
+        x = upsampling_conv(x, filters, kernel_size, strides=strides, padding=padding,
+                            use_bias=norm_l is None, upsample=upsample, name=f"{name}_conv")
+    else:
+        x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                          use_bias=norm_l is None, kernel_initializer=conv_init(),
+                          name=f"{name}_conv")(x)
     if norm_l is not None:
         x = norm_l(x)
     if dropout > 0:
@@ -192,6 +199,30 @@ def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_siz
     elif act != "linear":
         raise ValueError(f"Unknown activation. Received: act={act!r}")
     return x
+
+
+def upsampling_conv(x, filters: int, kernel_size: int = 4, *, strides: int = 2,
+                    padding: str = "same", use_bias: bool = True, upsample: str = "transpose",
+                    name: str):
+    """A convolution that multiplies the resolution by `strides`.
+
+    "transpose": a transposed convolution (the paper's U-Net). Its kernel footprints
+    overlap unevenly (a 4x4 kernel at stride 2 lands on each output pixel with one of four
+    2x2 sub-kernels), so it can draw a period-2 checkerboard unless training evens the
+    sub-kernels out. "resize": nearest-neighbour resize, then a 3x3 convolution: every
+    output pixel sees the same kernel, so the pattern cannot arise (Odena, Dumoulin and
+    Olah, "Deconvolution and Checkerboard Artifacts", Distill 2016). Same output shape.
+    """
+    if upsample == "transpose":
+        return Conv2DTranspose(filters, kernel_size, strides=strides, padding=padding,
+                               use_bias=use_bias, kernel_initializer=conv_init(), name=name)(x)
+    if upsample != "resize":
+        raise ValueError("`upsample` must be 'transpose' or 'resize'. "
+                         f"Received: upsample={upsample!r}")
+    if strides != 1:
+        x = layers.UpSampling2D(strides, interpolation="nearest", name=f"{name}_resize")(x)
+    return layers.Conv2D(filters, 3, padding="same", use_bias=use_bias,
+                         kernel_initializer=conv_init(), name=name)(x)
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")

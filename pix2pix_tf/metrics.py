@@ -42,3 +42,19 @@ def sharpness_ratio(target: tf.Tensor, generated: tf.Tensor) -> tf.Tensor:
     """High-frequency energy of generated images relative to their targets, per image
     (1: as much fine detail as the target; L1-only training gives well below 1)."""
     return high_frequency_energy(generated) / tf.maximum(high_frequency_energy(target), 1e-12)
+
+
+def checkerboard_energy(images: tf.Tensor) -> tf.Tensor:
+    """Share of each image's spectral energy at the period-2 frequencies, per image.
+
+    The checkerboard a transposed convolution can draw (Odena et al., Distill 2016)
+    repeats every 2 pixels, so its energy sits at the frequencies (1/2, 0), (0, 1/2) and
+    (1/2, 1/2) cycles per pixel. The channels are averaged and each image's mean removed;
+    compare against the targets' own value (photos have a little energy there too).
+    """
+    x = tf.reduce_mean(tf.cast(images, tf.float32), axis=-1)
+    x = x - tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+    power = tf.square(tf.abs(tf.signal.fft2d(tf.complex(x, tf.zeros_like(x)))))
+    h, w = x.shape[1] // 2, x.shape[2] // 2
+    period2 = power[:, h, 0] + power[:, 0, w] + power[:, h, w]
+    return period2 / tf.maximum(tf.reduce_sum(power, axis=[1, 2]), 1e-12)

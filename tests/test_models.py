@@ -4,6 +4,7 @@ import pytest
 from conftest import tiny_config
 
 from pix2pix_tf import Pix2PixConfig, build_discriminator, build_generator
+from pix2pix_tf.metrics import checkerboard_energy
 
 
 def test_paper_sizes_parameter_counts_and_patch_shape():
@@ -174,17 +175,53 @@ def test_generator_files_saved_with_keras_transposed_convolutions_still_load(tmp
     import keras
     import numpy as np
 
-    import pix2pix_tf.generator as generator_module
     import pix2pix_tf.layers as layers_module
 
     with monkeypatch.context() as m:
         m.setattr(layers_module, "Conv2DTranspose", keras.layers.Conv2DTranspose)
-        m.setattr(generator_module, "Conv2DTranspose", keras.layers.Conv2DTranspose)
         old = build_generator(tiny_config())
         assert type(old.get_layer("up1_conv")) is keras.layers.Conv2DTranspose
+        assert type(old.get_layer("output_conv")) is keras.layers.Conv2DTranspose
         old.save(tmp_path / "old.keras")
     x = np.random.default_rng(2).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
     loaded = keras.models.load_model(tmp_path / "old.keras")
     assert loaded.get_layer("up1_conv").phase_inference
     np.testing.assert_allclose(np.asarray(loaded(x, training=False)),
                                np.asarray(old(x, training=False)), atol=1e-5)
+
+
+@pytest.mark.parametrize("generator", ["unet", "resnet"])
+def test_resize_upsampling_has_no_transposed_convolution_and_no_checkerboard(generator):
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    energy = {}
+    for upsample in ("transpose", "resize"):
+        keras.utils.set_random_seed(0)
+        g = build_generator(tiny_config(generator=generator, resnet_blocks=1, upsample=upsample))
+        assert g.output_shape == (None, 32, 32, 3)
+        transposed = [l for l in g.layers if isinstance(l, keras.layers.Conv2DTranspose)]
+        assert bool(transposed) == (upsample == "transpose")
+        energy[upsample] = float(np.mean(checkerboard_energy(g(x, training=False))))
+    # An untrained transposed-convolution decoder draws the pattern; resizing does not
+    # (not exactly zero: zero padding at the borders of a 32x32 image, ReLU harmonics).
+    assert energy["transpose"] > 0.05 and energy["resize"] < 0.1 * energy["transpose"]
+
+
+def test_upsample_is_kept_in_the_model_file(tmp_path):
+    g = build_generator(tiny_config(upsample="resize"))
+    g.save(tmp_path / "g.keras")
+    loaded = keras.saving.load_model(tmp_path / "g.keras")
+    assert loaded.pix2pix_config.upsample == "resize"
+    x = np.random.default_rng(1).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    np.testing.assert_array_equal(loaded(x, training=False), g(x, training=False))
+
+
+def test_unknown_upsample_is_a_clear_error():
+    with pytest.raises(ValueError, match="upsample"):
+        tiny_config(upsample="bilinear")
+
+
+def test_checkerboard_energy_finds_the_period_2_pattern_only():
+    board = (np.indices((16, 16)).sum(0) % 2 * 2 - 1.0)[None, ..., None].repeat(3, -1)
+    wave = np.cos(2 * np.pi * np.arange(16) / 8)[None, :, None, None] * np.ones((1, 16, 16, 3))
+    np.testing.assert_allclose(checkerboard_energy(board), [1.0], atol=1e-6)
+    assert float(checkerboard_energy(wave)[0]) < 1e-6  # period 8: none at period 2
