@@ -132,8 +132,8 @@ def data_spec(data) -> str | None:
         return "builtin"
     task, sep, rest = str(data).partition(":")
     if sep and not re.match(r"^[A-Za-z]$", task):  # task:FOLDER (not a Windows drive)
-        return f"{task}:{Path(rest).resolve()}"
-    path = Path(data)
+        return f"{task}:{Path(rest).expanduser().resolve()}"
+    path = Path(data).expanduser()
     return str(path.resolve()) if path.exists() else str(data)
 
 

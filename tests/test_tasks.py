@@ -86,3 +86,14 @@ def test_sample_photos_are_tiles_of_scikit_images_licensed_photos(tmp_path):
     assert not names & {"chelsea", "coffee"} and len(list(train.iterdir())) > 40
     assert all(Image.open(p).size == (128, 128) for p in train.iterdir())
     assert all(licence for licence in SKIMAGE_PHOTOS.values())
+
+
+def test_a_home_folder_after_the_task_is_expanded(photos, tmp_path, monkeypatch):
+    """`--data sketch:~/Pictures`: the shell expands no "~" after the colon."""
+    from pix2pix_tf.layout import data_spec
+
+    monkeypatch.setenv("HOME", str(photos.parent))
+    spec = f"sketch:~/{photos.name}"
+    source = resolve_data(spec, tiny_config(), "train")
+    assert source is not None and len(source) > 0
+    assert data_spec(spec) == f"sketch:{photos.resolve()}"

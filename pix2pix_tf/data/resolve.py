@@ -64,13 +64,14 @@ def _resolve(spec, config, split, data_dir) -> PairSource | None:
         return builtin(config, split)
     task, sep, rest = str(spec).partition(":")
     if sep and task in TASKS:
-        folder = Path(rest)
+        # The shell leaves "~" after "sketch:" unexpanded: expand it here.
+        folder = Path(rest).expanduser()
         if (folder / split).is_dir():
             folder = folder / split
         elif split != "train":
             return None
         return task_folder(folder, config, task)
-    path = Path(spec)
+    path = Path(spec).expanduser()
     if path.is_dir():
         if (path / split).is_dir():
             path = path / split
