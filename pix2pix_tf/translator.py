@@ -203,23 +203,22 @@ class Preprocessor:
         half = width // 2
         return image[:, :half] if self.direction == "AtoB" else image[:, half:2 * half]
 
-    def prepare(self, images) -> tf.Tensor:
-        """Steps 2-4: uint8 image(s) (H, W, 1 or 3), any size -> the model's input."""
-        images = tf.convert_to_tensor(images)
-        if self.color_space == "lab":
-            fitted = fit_to_model(to_channels(images, 3), self.image_size, self.fit)
-            return lab_pair(tf.clip_by_value(fitted, 0.0, 255.0))[0]
-        fitted = fit_to_model(to_channels(images, self.input_channels), self.image_size,
-                              self.fit)
-        return to_unit_range(fitted)
+    def prepare(self, images, fit: bool = True) -> tf.Tensor:
+        """Steps 2-4: uint8 image(s) (H, W, 1 or 3), any size -> the model's input.
+
+        `fit=False` skips step 3: the input at the images' own size (what "native" and
+        "tiled" feed the network)."""
+        lab = self.color_space == "lab"
+        # Channels from the 8-bit pixels (step 2): a Lab model converts RGB to L*.
+        x = to_channels(tf.convert_to_tensor(images), 3 if lab else self.input_channels)
+        x = fit_to_model(x, self.image_size, self.fit) if fit else tf.cast(x, tf.float32)
+        if lab:
+            return lab_pair(tf.clip_by_value(x, 0.0, 255.0))[0]
+        return to_unit_range(x)
 
     def prepare_unfitted(self, images) -> tf.Tensor:
-        """Steps 2 and 4 without step 3: uint8 image(s) -> model input at their own size
-        (what "native" and "tiled" feed the network)."""
-        images = tf.convert_to_tensor(images)  # channels from the 8-bit pixels, as step 2
-        if self.color_space == "lab":
-            return lab_pair(tf.cast(to_channels(images, 3), tf.float32))[0]
-        return to_unit_range(tf.cast(to_channels(images, self.input_channels), tf.float32))
+        """`prepare` without step 3 (`fit=False`)."""
+        return self.prepare(images, fit=False)
 
     def to_rgb(self, inputs, outputs) -> tf.Tensor:
         """Step 6: the network's outputs (or targets) as RGB in [-1, 1]."""
