@@ -488,3 +488,15 @@ def test_resize_upsampling_generator_exports_with_parity(tmp_path):
     assert by["tflite", "fp32"]["max_abs_error"] <= 1e-4
     assert by["onnx", "fp32"]["max_abs_error"] <= 1e-4
     assert by["tflite", "int8"]["psnr_db"] >= 30
+    # LiteRT.js runs the resize op too: the page equals Python's interpreter.
+    _need_browser()
+    from PIL import Image
+
+    from pix2pix_tf.export.browser import run_page
+    from pix2pix_tf.export.tflite import TFLiteRunner
+
+    photo = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    page = run_page(tmp_path / "out", "generator_int8.tflite", tmp_path / "photo.png")
+    want = TFLiteRunner(tmp_path / "out" / "generator_int8.tflite").pixels(photo[None])[0]
+    assert np.abs(page["pixels"].astype(int) - want.astype(int)).max() <= 1
