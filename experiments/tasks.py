@@ -120,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     shown = None
     if args.photos == "skimage":
         photos, shown = skimage_photos(out / "photos")
-        where = (f"scikit-image's colour photos ({', '.join(SKIMAGE)}), {TILE}x{TILE} tiles; "
-                 f"{' and '.join(SHOWN)} held out")
+        tiles = len([f for f in photos.iterdir() if f.is_file()])
+        where = (f"scikit-image's colour photos ({', '.join(SKIMAGE)}), {tiles} training tiles "
+                 f"of {TILE}x{TILE}; {' and '.join(SHOWN)} held out")
     elif args.ab_half:
         photos = photo_halves(args.photos, out / "photos", args.ab_half)
         where = f"the {args.ab_half} halves (photos) of {args.photos}"
