@@ -209,9 +209,12 @@ def upsampling_conv(x, filters: int, kernel_size: int = 4, *, strides: int = 2,
     "transpose": a transposed convolution (the paper's U-Net). Its kernel footprints
     overlap unevenly (a 4x4 kernel at stride 2 lands on each output pixel with one of four
     2x2 sub-kernels), so it can draw a period-2 checkerboard unless training evens the
-    sub-kernels out. "resize": nearest-neighbour resize, then a 3x3 convolution: every
-    output pixel sees the same kernel, so the pattern cannot arise (Odena, Dumoulin and
-    Olah, "Deconvolution and Checkerboard Artifacts", Distill 2016). Same output shape.
+    sub-kernels out. "resize": nearest-neighbour resize, then a 3x3 convolution: the two
+    output phases see different sums of the kernel's taps but the same total weight, so a
+    flat input stays flat and the uneven-overlap pattern does not arise (Odena, Dumoulin
+    and Olah, "Deconvolution and Checkerboard Artifacts", Distill 2016: resize-convolution
+    is biased against it). Same output shape; the 3x3 kernels have fewer weights than 4x4,
+    but run at the output resolution: about 2.25x the multiply-adds of the phase form.
     """
     if upsample == "transpose":
         return Conv2DTranspose(filters, kernel_size, strides=strides, padding=padding,

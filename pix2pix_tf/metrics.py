@@ -51,7 +51,12 @@ def checkerboard_energy(images: tf.Tensor) -> tf.Tensor:
     repeats every 2 pixels, so its energy sits at the frequencies (1/2, 0), (0, 1/2) and
     (1/2, 1/2) cycles per pixel. The channels are averaged and each image's mean removed;
     compare against the targets' own value (photos have a little energy there too).
+    Height and width must be even (the period-2 frequency is then a bin of the FFT).
     """
+    images = tf.convert_to_tensor(images)
+    if images.shape[1] % 2 or images.shape[2] % 2:
+        raise ValueError("checkerboard_energy needs an even height and width. "
+                         f"Received: shape={tuple(images.shape)}")
     x = tf.reduce_mean(tf.cast(images, tf.float32), axis=-1)
     x = x - tf.reduce_mean(x, axis=[1, 2], keepdims=True)
     power = tf.square(tf.abs(tf.signal.fft2d(tf.complex(x, tf.zeros_like(x)))))

@@ -488,7 +488,23 @@ def test_resize_upsampling_generator_exports_with_parity(tmp_path):
     assert by["tflite", "fp32"]["max_abs_error"] <= 1e-4
     assert by["onnx", "fp32"]["max_abs_error"] <= 1e-4
     assert by["tflite", "int8"]["psnr_db"] >= 30
-    # LiteRT.js runs the resize op too: the page equals Python's interpreter.
+    # Integer throughout here too: the nearest resize is rewritten as concat + reshape.
+    from ai_edge_litert.tools import flatbuffer_utils as fu
+
+    from pix2pix_tf.export.common import load
+    from pix2pix_tf.export.int8 import integer_friendly
+
+    model = fu.read_model(str(tmp_path / "out" / "generator_int8.tflite"))
+    sg = model.subgraphs[0]
+    assert {fu.type_to_name(sg.tensors[op.outputs[0]].type) for op in sg.operators} <= {
+        "INT8", "UINT8"}
+    names = {fu.opcode_to_name(model, op.opcodeIndex) for op in sg.operators}
+    assert "TILE" not in names and "DEQUANTIZE" not in names, names
+    generator, _ = load(run)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    np.testing.assert_array_equal(integer_friendly(generator)(x, training=False),
+                                  generator(x, training=False))
+    # LiteRT.js runs it too: the page equals Python's interpreter.
     _need_browser()
     from PIL import Image
 

@@ -225,3 +225,18 @@ def test_checkerboard_energy_finds_the_period_2_pattern_only():
     wave = np.cos(2 * np.pi * np.arange(16) / 8)[None, :, None, None] * np.ones((1, 16, 16, 3))
     np.testing.assert_allclose(checkerboard_energy(board), [1.0], atol=1e-6)
     assert float(checkerboard_energy(wave)[0]) < 1e-6  # period 8: none at period 2
+
+
+def test_checkerboard_energy_refuses_an_odd_size():
+    with pytest.raises(ValueError, match="even height and width"):
+        checkerboard_energy(np.zeros((1, 15, 16, 3), np.float32))
+
+
+def test_a_model_config_written_before_upsample_existed_loads_as_transpose():
+    from pix2pix_tf.generator import Generator
+
+    config = build_generator(tiny_config()).get_config()
+    config["config"].pop("upsample")  # as files saved before the option
+    g = Generator.from_config(config)
+    assert g.pix2pix_config.upsample == "transpose"
+    assert [la for la in g.layers if isinstance(la, keras.layers.Conv2DTranspose)]

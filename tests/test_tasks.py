@@ -97,3 +97,7 @@ def test_a_home_folder_after_the_task_is_expanded(photos, tmp_path, monkeypatch)
     source = resolve_data(spec, tiny_config(), "train")
     assert source is not None and len(source) > 0
     assert data_spec(spec) == f"sketch:{photos.resolve()}"
+    from pix2pix_tf.data.resolve import data_defaults, is_flat_folder
+
+    assert is_flat_folder(spec)  # evaluate scores a flat folder whole
+    assert data_defaults(spec) == data_defaults(f"sketch:{photos}")

@@ -27,13 +27,18 @@ from pix2pix_tf.errors import DataError
 SPLITS = ("train", "val", "test")
 
 
+def _local(path) -> Path:
+    """A `--data` path; "~" expanded, as the shell does not after "TASK:" (or in quotes)."""
+    return Path(path).expanduser()
+
+
 def is_flat_folder(spec) -> bool:
     """True for a folder `--data` (or `TASK:FOLDER`) without train/val/test subfolders:
     its pairs have no named splits, and `resolve_data` gives all of them as "train"."""
     if spec is None or not isinstance(spec, (str, os.PathLike)):
         return False
     task, sep, rest = str(spec).partition(":")
-    folder = Path(rest) if sep and task in TASKS else Path(spec)
+    folder = _local(rest) if sep and task in TASKS else _local(spec)
     return folder.is_dir() and not any((folder / s).is_dir() for s in SPLITS)
 
 def resolve_data(spec: str | os.PathLike | None, config: Pix2PixConfig, split: str = "train",
@@ -64,14 +69,13 @@ def _resolve(spec, config, split, data_dir) -> PairSource | None:
         return builtin(config, split)
     task, sep, rest = str(spec).partition(":")
     if sep and task in TASKS:
-        # The shell leaves "~" after "sketch:" unexpanded: expand it here.
-        folder = Path(rest).expanduser()
+        folder = _local(rest)
         if (folder / split).is_dir():
             folder = folder / split
         elif split != "train":
             return None
         return task_folder(folder, config, task)
-    path = Path(spec).expanduser()
+    path = _local(spec)
     if path.is_dir():
         if (path / split).is_dir():
             path = path / split
@@ -116,7 +120,7 @@ def data_defaults(data, data_dir=None) -> dict:
         return dict(TASKS[task].defaults)
     if str(data) in standard.STANDARD_DATASETS:
         return {"direction": standard.STANDARD_DATASETS[str(data)][1]}
-    path = Path(data)
+    path = _local(data)
     if path.is_file() and str(path).lower().endswith(ARCHIVE_SUFFIXES):
         try:
             return {"direction": standard.STANDARD_DATASETS[standard.name_from_archive(path)][1]}

@@ -10,6 +10,8 @@ gets is written with ops it can: LeakyReLU as `maximum(x, 0.2 x)`, and the phase
 the transposed convolutions interleaved with reshape-transpose-reshape instead of
 DEPTH_TO_SPACE — the same function (exactly, here). (Native TRANSPOSE_CONV also
 quantises, but ran 9.4 ms against 7.0 ms for the phase form on a 128 px generator.)
+The `upsample="resize"` decoder's nearest-neighbour resize (Keras: `repeat`, a TILE op the
+quantizer leaves float) is written as concatenate-reshape twice, the same pixels.
 Every op of the result is then integer; the input and output get the type asked for
 (uint8 pixels by default: `add_io_casts`, then `export.litert_model.pin_pixel_ranges`).
 """
@@ -36,6 +38,25 @@ def _leaky_as_maximum():
     return MaximumLeakyReLU
 
 
+@functools.cache
+def _nearest_as_concat():
+    import keras
+
+    class ConcatUpSampling2D(keras.layers.UpSampling2D):
+        """Nearest-neighbour upsampling by an integer factor as CONCATENATION and RESHAPE
+        ops: x repeated along the channels, then reshaped, repeats each column; the same
+        along the width repeats each row (exactly the pixels of `repeat`)."""
+
+        def call(self, inputs):
+            ops = keras.ops
+            fy, fx = self.size
+            n, h, w, c = ops.shape(inputs)
+            x = ops.reshape(ops.concatenate([inputs] * fx, axis=-1), (-1, h, w * fx, c))
+            return ops.reshape(ops.concatenate([x] * fy, axis=2), (-1, h * fy, w * fx, c))
+
+    return ConcatUpSampling2D
+
+
 def integer_friendly(generator):
     """A copy of `generator` (same weights, same function) that traces to ops the
     integer quantizer supports (see the module docstring). Built with Keras'
@@ -45,6 +66,7 @@ def integer_friendly(generator):
     from pix2pix_tf.layers import Conv2DTranspose
 
     maximum_leaky = _leaky_as_maximum()
+    concat_upsampling = _nearest_as_concat()
 
     def clone(layer):
         config = layer.get_config()
@@ -52,6 +74,8 @@ def integer_friendly(generator):
             return Conv2DTranspose.from_config({**config, "interleave": "transpose"})
         if type(layer) is keras.layers.LeakyReLU:
             return maximum_leaky.from_config(config)
+        if type(layer) is keras.layers.UpSampling2D and config["interpolation"] == "nearest":
+            return concat_upsampling.from_config(config)
         return layer.__class__.from_config(config)
 
     friendly = keras.models.clone_model(generator, clone_function=clone, recursive=True)
