@@ -308,13 +308,13 @@ def _run(args: argparse.Namespace) -> int:
     # The translator's options, the same for this process and every --engine ray actor.
     options = dict(direction=args.direction, inference_mode=args.inference_mode, size=size,
                    tile_overlap=overlap, memory_limit_gb=memory_limit)
-    translator = Translator.load(args.model, **options)  # a bad model fails here, once
     videos = [p for p in args.inputs if is_video(p) and Path(p).is_file()]
     images = [p for p in args.inputs if p not in videos]
+    if args.engine == "ray" and videos:
+        raise ConfigError(f"{videos[0]}: --engine ray translates images; translate "
+                          "videos without it.")
+    translator = Translator.load(args.model, **options)  # a bad model fails here, once
     if args.engine == "ray":
-        if videos:
-            raise ConfigError(f"{videos[0]}: --engine ray translates images; translate "
-                              "videos without it.")
         return _translate_on_ray(args, options)
     if videos:
         single = len(args.inputs) == 1 and is_video(args.out)

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pix2pix_tf.errors import ConfigError, DataError
+from pix2pix_tf.errors import ConfigError, DataError, tf_reason
 
 __all__ = ["EngineResult", "TranslateBatch", "translate_with_ray"]
 
@@ -119,7 +118,7 @@ class TranslateBatch:
             try:
                 done[i] = self.translator.translate_image(images[i], self.layout)
             except Exception as e:  # noqa: BLE001  (reported by name, the run goes on)
-                said = re.sub(r"\{\{[^}]*\}\}\s*", "", str(e).splitlines()[0])
+                said = tf_reason(e)
                 errors[i] = f"not translated ({type(e).__name__}: {said[:200]})"
         return done
 

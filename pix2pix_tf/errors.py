@@ -17,3 +17,12 @@ class DataError(Pix2PixError, ValueError):
 
 class TrainingDiverged(Pix2PixError, RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint was kept."""
+
+
+def tf_reason(message: object) -> str:
+    """The first line of a TensorFlow error without where in the graph it failed
+    (TensorFlow prefixes `{{function_node ...}}`): what failed, for a one-line error."""
+    import re
+
+    lines = str(message).splitlines()
+    return re.sub(r"\{\{[^}]*\}\}\s*", "", lines[0] if lines else "").strip()

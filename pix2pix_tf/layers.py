@@ -171,12 +171,12 @@ def norm_layer(norm: str, name: str, synchronized: bool = False,
 def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_size: int = 4,
                   strides: int = 2, padding: str = "same", transpose: bool = False,
                   dropout: float = 0.0, sync: bool = False, inference_stats: str = "moving",
-                  upsample: str = "transpose"):
+                  upsample: str | None = None):
     """Conv (or transposed conv) -> optional norm -> optional dropout -> activation.
 
     The conv has no bias when a norm follows (the norm's beta replaces it). With
-    `transpose`, `upsample="resize"` doubles the resolution by a nearest-neighbour resize
-    and a 3x3 convolution instead (see `upsampling_conv`).
+    `transpose`, `upsample` (the config's) picks how the resolution is doubled (see
+    `upsampling_conv`).
     `act` is "lrelu" (LeakyReLU 0.2, the paper's slope), "relu", "tanh" or "linear".
     """
     norm_l = norm_layer(norm, f"{name}_norm", synchronized=sync, inference_stats=inference_stats)
@@ -202,7 +202,7 @@ def conv_norm_act(x, filters: int, *, norm: str, act: str, name: str, kernel_siz
 
 
 def upsampling_conv(x, filters: int, kernel_size: int = 4, *, strides: int = 2,
-                    padding: str = "same", use_bias: bool = True, upsample: str = "transpose",
+                    padding: str = "same", use_bias: bool = True, upsample: str | None,
                     name: str):
     """A convolution that multiplies the resolution by `strides`.
 
@@ -220,8 +220,9 @@ def upsampling_conv(x, filters: int, kernel_size: int = 4, *, strides: int = 2,
         return Conv2DTranspose(filters, kernel_size, strides=strides, padding=padding,
                                use_bias=use_bias, kernel_initializer=conv_init(), name=name)(x)
     if upsample != "resize":
-        raise ValueError("`upsample` must be 'transpose' or 'resize'. "
-                         f"Received: upsample={upsample!r}")
+        from pix2pix_tf.config import UPSAMPLES
+
+        raise ValueError(f"`upsample` must be one of {UPSAMPLES}. Received: upsample={upsample!r}")
     if strides != 1:
         x = layers.UpSampling2D(strides, interpolation="nearest", name=f"{name}_resize")(x)
     return layers.Conv2D(filters, 3, padding="same", use_bias=use_bias,

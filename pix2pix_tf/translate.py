@@ -10,13 +10,12 @@ unless asked (`overwrite=True`, `--overwrite`), and an input file is never overw
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np
 
 from pix2pix_tf.atomic import output_folder
-from pix2pix_tf.errors import DataError
+from pix2pix_tf.errors import DataError, tf_reason
 from pix2pix_tf.translator import Translator, decode
 
 __all__ = ["list_inputs", "output_names", "translate_files"]
@@ -64,8 +63,7 @@ def _read(path: Path, contents: bytes | None = None) -> np.ndarray:
     try:
         return decode(tf.io.read_file(str(path)) if contents is None else contents, 3).numpy()
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:
-        # TensorFlow prefixes where it failed ({{function_node ...}}): keep what failed.
-        reason = re.sub(r"\{\{[^}]*\}\}\s*", "", e.message.splitlines()[0]).strip()
+        reason = tf_reason(e.message)
         raise DataError(f"{path}: not a readable image ({reason[:120]}).") from None
 
 

@@ -67,8 +67,9 @@ def _look(rng: np.random.Generator, n_windows: int) -> dict:
 def _render(h: int, w: int, rng: np.random.Generator,
             look_rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     s = h / 256.0  # texture scale follows the image size
+    look_rng = rng if look_rng is None else look_rng
     L = _layout(h, w, rng)
-    look = _look(rng if look_rng is None else look_rng, L["floors"] * L["cols"])
+    look = _look(look_rng, L["floors"] * L["cols"])
     cls = np.full((h, w), WALL, np.uint8)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     one = max(1, round(s))
@@ -135,7 +136,7 @@ def _render(h: int, w: int, rng: np.random.Generator,
                 img[b1:b1 + 2 * frame, bx0:bx1] *= 0.6  # balcony shadow
     side = xx / w if look["light_from_right"] else 1 - xx / w
     img *= (0.8 + 0.3 * side)[..., None]
-    img += (rng if look_rng is None else look_rng).normal(0, 3, img.shape)
+    img += look_rng.normal(0, 3, img.shape)
     return LABEL_COLOURS[cls], img.clip(0, 255).astype(np.uint8)
 
 

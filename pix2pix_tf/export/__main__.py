@@ -48,10 +48,7 @@ def web_main(argv: list[str]) -> int:
     try:
         info = build_site(args.model, args.out, args.ship, args.overwrite)
     except Pix2PixError as e:
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return _bad_input(e, args.debug)
     print(f"Wrote {info['out']} ({info['bytes'] / 1e6:.1f} MB; model(s): "
           f"{', '.join(info['models'])}; cache {info['version']}).\n"
           f"Try it: python -m pix2pix_tf serve --site {info['out']}  (then open "
@@ -83,10 +80,7 @@ def serve_main(argv: list[str]) -> int:
     try:
         serve(args.model, args.host, args.port, site=args.site)
     except Pix2PixError as e:
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return _bad_input(e, args.debug)
     return 0
 
 
@@ -149,12 +143,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except Pix2PixError as e:  # bad input; anything else keeps its traceback
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return _bad_input(e, args.debug)
     print(open(os.path.join(args.out, "report.md")).read())
     return 0
+
+
+def _bad_input(error: Exception, debug: bool) -> int:
+    """One `error:` line (the traceback too with --debug); exit status 2."""
+    if debug:
+        traceback.print_exc()
+    print(f"error: {error}", file=sys.stderr)
+    return 2
 
 
 def _int8_refused(refused: list[dict], entries: list[dict]) -> str:

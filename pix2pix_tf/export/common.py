@@ -100,12 +100,17 @@ def sample_inputs(config: Pix2PixConfig, spec: str | os.PathLike | None, count: 
 
 
 def replace_atomically(tmp: Path, final: Path) -> None:
-    """Moves a finished file or folder into place, replacing an older one."""
+    """Moves a finished file or folder into place, replacing an older one (put back if
+    the move fails)."""
     if final.is_dir() and tmp.is_dir():
         old = final.with_name(final.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         os.replace(final, old)
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except OSError:
+            os.replace(old, final)  # the previous one back in place
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, final)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pix2pix_tf.export.browser import find_chromium
+from pix2pix_tf.export.browser import CHROMIUM_FLAGS, find_chromium
 from pix2pix_tf.export.serve import PageServer, check_site
 
 PHONE = {"viewport": {"width": 360, "height": 800}, "device_scale_factor": 3,
@@ -27,9 +27,8 @@ PHONE = {"viewport": {"width": 360, "height": 800}, "device_scale_factor": 3,
                        "(KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36"}
 # The camera: Chromium's fake device, granted without a prompt, playing `clip`.
 FAKE_CAMERA = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
-CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-default-apps", "--mute-audio")
+# The browser test's flags; Playwright sets headless mode and the first-run profile itself.
+CHROMIUM_ARGS = tuple(f for f in CHROMIUM_FLAGS if f not in ("--headless", "--no-first-run"))
 
 
 def write_y4m(path: str | os.PathLike, width: int = 64, height: int = 48,

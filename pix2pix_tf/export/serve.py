@@ -39,6 +39,17 @@ MAX_RESULT_BYTES = 64 << 20  # a page's result: pixels as JSON, a few MB at 256x
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
+def check_model_folder(folder: Path) -> Path:
+    """`folder` when it is an export folder with `.tflite` files, else one clear line."""
+    if not folder.is_dir():
+        raise DataError(f"--model {folder}: not a folder (give an export folder with "
+                        ".tflite files, e.g. the --out of `python -m pix2pix_tf export`).")
+    if not list(folder.glob("*.tflite")):
+        raise DataError(f"--model {folder}: no .tflite file in this folder; export one "
+                        "with `python -m pix2pix_tf export --formats tflite`.")
+    return folder
+
+
 def check_web_install() -> None:
     """Raises DataError (one line) when LiteRT.js was not installed with npm."""
     if not (WEB / "node_modules" / "@litertjs" / "core" / "wasm").is_dir():
@@ -252,18 +263,13 @@ def serve(models: str | os.PathLike | None, host: str = "127.0.0.1", port: int =
     """
     if site is not None:
         folder = check_site(site)
+        models_dir, site_dir = None, folder
     else:
-        folder = Path(models)
-        if not folder.is_dir():
-            raise DataError(f"--model {folder}: not a folder (give an export folder with "
-                            ".tflite files, e.g. the --out of `python -m pix2pix_tf export`).")
-        if not list(folder.glob("*.tflite")):
-            raise DataError(f"--model {folder}: no .tflite file in this folder; export one "
-                            "with `python -m pix2pix_tf export --formats tflite`.")
+        folder = check_model_folder(Path(models))
         check_web_install()
+        models_dir, site_dir = folder, None
     try:
-        server = PageServer(None if site is not None else folder, host, port,
-                            site=folder if site is not None else None)
+        server = PageServer(models_dir, host, port, site=site_dir)
     except OSError as e:
         raise DataError(f"--port {port}: cannot listen on {host}:{port} ({e}).") from None
     print(f"Serving {folder} at {server.url} (Ctrl-C stops)", flush=True)

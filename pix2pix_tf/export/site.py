@@ -20,7 +20,8 @@ import shutil
 from pathlib import Path
 
 from pix2pix_tf.errors import DataError
-from pix2pix_tf.export.serve import WEB, check_web_install, list_models
+from pix2pix_tf.export.common import replace_atomically, size_bytes
+from pix2pix_tf.export.serve import WEB, check_model_folder, check_web_install, list_models
 
 # LiteRT.js picks one of these by the browser's features (relaxed SIMD, threads); the
 # JSPI build is never asked for by the page. All three are cached: a phone must find
@@ -47,11 +48,9 @@ def choose_models(folder: Path, ship: str = "auto") -> list[dict]:
     Raises:
         DataError: no folder, no readable `.tflite` in it, or `ship` names none of them.
     """
-    if not folder.is_dir():
-        raise DataError(f"--model {folder}: not a folder (give an export folder with "
-                        ".tflite files, e.g. the --out of `python -m pix2pix_tf export`).")
+    check_model_folder(folder)
     models = list_models(folder)
-    if not models:
+    if not models:  # (.tflite files none of which could be read)
         raise DataError(f"--model {folder}: no .tflite file in this folder; export one "
                         "with `python -m pix2pix_tf export --formats tflite`.")
     if ship == "all":
@@ -109,25 +108,14 @@ def build_site(model: str | os.PathLike, out: str | os.PathLike, ship: str = "au
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         version = _write_site(tmp, folder, models)
-        if out.exists():
-            old = out.with_name(f".{out.name}.{os.getpid()}.old")
-            os.replace(out, old)
-            try:
-                os.replace(tmp, out)
-            except OSError:
-                os.replace(old, out)  # the old site back in place
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        replace_atomically(tmp, out)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, OSError):  # unwritable or full: one line, `out` untouched
             raise DataError(f"--out {out}: cannot write the site there ({e.strerror or e}); "
                             "nothing was changed.") from None
         raise
-    total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    return {"out": str(out), "models": [m["name"] for m in models], "bytes": total,
+    return {"out": str(out), "models": [m["name"] for m in models], "bytes": size_bytes(out),
             "version": version}
 
 
