@@ -3,11 +3,11 @@
     python -m benchmarks.browser --exports exports/facades --model runs/facades \\
         [--data ../shared/data/facades/train] [--files generator_int8.tflite,...]
 
-For each `.tflite` of the export folder, the page (pix2pix_tf/export/web, LiteRT.js WebAssembly on
+For each `.tflite` of the export folder, the page (export/web, LiteRT.js WebAssembly on
 the CPU) translates one real input; its output is compared with the Keras generator on
 the same pixels (PSNR in [-1, 1] units, as the export's bar) and its median latency of 5
 runs is printed with the Python LiteRT interpreter's on the same machine and threads.
-Needs Chromium and `npm ci --prefix pix2pix_tf/export/web`.
+Needs Chromium and `npm ci --prefix export/web`.
 """
 
 from __future__ import annotations

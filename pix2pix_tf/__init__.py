@@ -13,13 +13,33 @@ here, so `import pix2pix_tf` alone registers them and
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 __version__ = "0.1.0"
 
-# Registers the serialisable classes with Keras (see the module docstring).
-from pix2pix_tf import discriminator as _discriminator  # noqa: E402, F401
-from pix2pix_tf import generator as _generator  # noqa: E402, F401
-from pix2pix_tf import model as _model  # noqa: E402, F401
+
+def register_keras_classes() -> None:
+    """Registers the package's serialisable Keras classes (generator, discriminator,
+    `Pix2Pix`, their layers), so `keras.models.load_model` reads their files. Done by
+    `import pix2pix_tf`; the command line does it once its arguments are parsed."""
+    from pix2pix_tf import discriminator, generator, model  # noqa: F401
+
+
+def _command_line() -> bool:
+    """True while Python imports this package to run its command line: `python -m
+    pix2pix_tf[.MODULE]` (runpy imports the parents with sys.argv[0] == "-m" before
+    it runs the module) or the `pix2pix-tf` script. The command line then parses its
+    arguments before TensorFlow loads (`--help` in a fraction of a second) and
+    registers the classes itself."""
+    argv = getattr(sys, "orig_argv", [])
+    if sys.argv[:1] == ["-m"] and "-m" in argv[:-1]:
+        return argv[argv.index("-m") + 1].split(".")[0] == __name__
+    return os.path.basename(sys.argv[0] if sys.argv else "") == "pix2pix-tf"
+
+
+if not _command_line():
+    register_keras_classes()
 
 _EXPORTS = {
     "Pix2PixConfig": "pix2pix_tf.config",

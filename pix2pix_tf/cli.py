@@ -355,11 +355,21 @@ def _translate_on_ray(args: argparse.Namespace, options: dict) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 1 training diverged, 2 bad input)."""
+    """Entry point; returns the exit status (0 ok, 1 training diverged, 2 bad input).
+
+    TensorFlow's C++ log lines are kept off stderr (`pix2pix_tf.tf_log`) unless
+    `--debug` is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # `--debug` may stand before or after the subcommand.
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
+    from pix2pix_tf.tf_log import quiet_tensorflow
+
+    with quiet_tensorflow(enabled=not debug):
+        return _main(argv, debug)
+
+
+def _main(argv: list[str], debug: bool) -> int:
     first = next((a for a in argv if not a.startswith("-")), None)
     if first in ("export", "serve"):  # the export module has its own parser
         from pix2pix_tf.export.__main__ import main as export_main

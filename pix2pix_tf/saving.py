@@ -13,6 +13,9 @@ def load_model_file(path: str | os.PathLike, what: str = "Keras model"):
     file reported as one `DataError` line naming it."""
     import keras
 
+    from pix2pix_tf import register_keras_classes
+
+    register_keras_classes()  # the command line imports the package without them
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file.")

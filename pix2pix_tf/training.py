@@ -159,10 +159,6 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
     configured = configure_for_data(config, data, data_dir)
     implied = {k: getattr(configured, k) for k in ("direction", "input_channels")
                if not config.is_set(k)}
-    if implied and data is not None:
-        print(f"--data {data if not isinstance(data, PairSource) else data.description}: using "
-              + ", ".join(f"{k}={v}" for k, v in implied.items())
-              + " (the data's defaults; set the option to override).")
     config = configured
     if config.seed is None:
         config = config.replace(seed=int(np.random.SeedSequence().entropy % 2**31))
@@ -177,6 +173,10 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
     elif validation_data is None and not isinstance(data, PairSource):
         validation_data = resolve_data(data, config, "val", data_dir)
     steps = config.steps_per_epoch or max(1, len(source) // config.batch_size)
+    if implied and data is not None:  # said once the data is read (train and validation)
+        print(f"--data {data if not isinstance(data, PairSource) else data.description}: using "
+              + ", ".join(f"{k}={v}" for k, v in implied.items())
+              + " (the data's defaults; set the option to override).")
 
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(layout.config_path(run_dir))

@@ -4,7 +4,7 @@ Every path that runs a generator goes through this file: `translate` (images, A|
 pairs, folders), video, `evaluate`, `fit`'s validation metrics and sample grids, the
 studies, every export (which fold the same steps into their graph or write
 `Preprocessor.to_dict()` into the artifact's metadata) and the web page (which reads
-that metadata: `pix2pix_tf/export/web/preprocess.js` mirrors `prepare` step by step).
+that metadata: `export/web/preprocess.js` mirrors `prepare` step by step).
 
 The contract, in order:
 
@@ -517,7 +517,6 @@ def load_generator(path: str | os.PathLike):
     Raises:
         DataError: a missing, damaged or foreign file (one line naming it).
     """
-    import pix2pix_tf  # noqa: F401  (registers the serialisable classes)
     from pix2pix_tf import layout
     from pix2pix_tf.config import Pix2PixConfig
 

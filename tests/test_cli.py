@@ -223,18 +223,3 @@ def test_debug_works_before_or_after_the_subcommand(tmp_path, capsys, where):
     export_args = ["export", "--model", missing, "--out", str(tmp_path / "e")]
     assert main(["--debug", *export_args]) == 2
     assert "Traceback" in capsys.readouterr().err
-
-
-def test_export_lives_inside_the_package():
-    """No top-level `export` package to collide with users' modules."""
-    import importlib.util
-    from pathlib import Path
-
-    import tomllib
-
-    assert importlib.util.find_spec("export") is None
-    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
-    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["pix2pix_tf*"]
-    from pix2pix_tf.export.__main__ import main as export_main
-
-    assert callable(export_main)

@@ -368,7 +368,7 @@ def test_tflite_files_describe_themselves(exported):
 
 
 def _need_browser():
-    """The browser test needs Chromium and `npm ci --prefix pix2pix_tf/export/web`; CI installs both
+    """The browser test needs Chromium and `npm ci --prefix export/web`; CI installs both
     (.ci/run), so there a missing piece fails instead of skipping."""
     from pix2pix_tf.errors import DataError
     from pix2pix_tf.export.browser import find_chromium
@@ -380,7 +380,7 @@ def _need_browser():
     try:
         check_web_install()
     except DataError:
-        missing.append("LiteRT.js (npm ci --prefix pix2pix_tf/export/web)")
+        missing.append("LiteRT.js (npm ci --prefix export/web)")
     if missing:
         message = "the browser test needs " + " and ".join(missing)
         if os.environ.get("CI"):
@@ -392,7 +392,7 @@ def _need_browser():
                                       ("generator_fp16.tflite", 45.0)])
 def test_web_page_runs_the_artifact_in_headless_chromium(run_dir, exported, tmp_path, name,
                                                          bar):
-    """The page (pix2pix_tf/export/web, LiteRT.js from npm) translates a real image in a real
+    """The page (export/web, LiteRT.js from npm) translates a real image in a real
     browser, and its output matches the Keras generator on the same pixels within the
     artifact's PSNR bar; the in-browser latency is reported."""
     _need_browser()

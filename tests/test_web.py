@@ -1,4 +1,4 @@
-"""The web page's preprocessing (pix2pix_tf/export/web/preprocess.js) is the Python
+"""The web page's preprocessing (export/web/preprocess.js) is the Python
 contract's (`Preprocessor.prepare`): run with Node.js on the same pixels."""
 
 import json

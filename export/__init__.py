@@ -37,7 +37,6 @@ from pix2pix_tf.export.onnx import DEFAULT_OPSET, OnnxRunner, export_onnx
 from pix2pix_tf.export.savedmodel import SavedModelRunner, export_savedmodel
 from pix2pix_tf.export.tflite import TFLiteRunner, export_tflite
 from pix2pix_tf.export.verify import THRESHOLDS, verify
-from pix2pix_tf.translator import Translator
 
 __all__ = ["ExportError", "OnnxRunner", "SavedModelRunner", "TFLiteRunner", "export_onnx",
            "export_savedmodel", "export_tflite", "run_export", "verify", "THRESHOLDS"]
@@ -197,6 +196,8 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
     formats = parse_list(formats, FORMATS, "--formats")
     quantize = parse_list(quantize, QUANTIZATIONS, "--quantize")
     out = output_folder(out)
+    from pix2pix_tf.translator import Translator  # TensorFlow: not for `export --help`
+
     translator = Translator.load(model, direction=direction)
     generator, config = translator.export_model(), exported_config(translator.config)
     if translator.config.inference_mode == "batch_stats":

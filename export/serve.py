@@ -3,8 +3,8 @@
 (`--site SITE_DIR` serves a static site built by `python -m pix2pix_tf export web`
 instead: its files as they are, with the same guards and headers.)
 
-Serves `pix2pix_tf/export/web/` (the page and the LiteRT.js files npm installed into
-`pix2pix_tf/export/web/node_modules`), the `.tflite` files of EXPORT_DIR under `models/`, their
+Serves `export/web/` (the page and the LiteRT.js files npm installed into
+`export/web/node_modules`), the `.tflite` files of EXPORT_DIR under `models/`, their
 metadata at `models.json`, and receives the page's results at `POST /result` (the
 browser test reads them). Sends the cross-origin isolation headers, so the page may use
 LiteRT.js's multi-threaded WebAssembly build.
@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlparse
 from pix2pix_tf.errors import DataError
 
 WEB = Path(__file__).parent / "web"
-NPM_HINT = "npm ci --prefix pix2pix_tf/export/web"
+NPM_HINT = "npm ci --prefix export/web"
 MAX_RESULT_BYTES = 64 << 20  # a page's result: pixels as JSON, a few MB at 256x256
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
@@ -277,7 +277,7 @@ def serve(models: str | os.PathLike | None, host: str = "127.0.0.1", port: int =
         print("note: every device on this network can now open the page. Phones reach it "
               "over plain HTTP, which is not a secure context: the camera's live mode, the "
               "service worker (offline) and installing need HTTPS or localhost "
-              "(see pix2pix_tf/export/README.md, 'On your phone').", flush=True)
+              "(see export/README.md, 'On your phone').", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

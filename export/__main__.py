@@ -62,7 +62,7 @@ def serve_main(argv: list[str]) -> int:
 
     p = argparse.ArgumentParser(
         prog="python -m pix2pix_tf serve",
-        description="Serve the web page (pix2pix_tf/export/web) that runs the folder's "
+        description="Serve the web page (export/web) that runs the folder's "
                     ".tflite files in the browser with LiteRT.js, or a static site built "
                     "by `python -m pix2pix_tf export web`.")
     which = p.add_mutually_exclusive_group(required=True)
@@ -169,9 +169,13 @@ def _int8_refused(refused: list[dict], entries: list[dict]) -> str:
     gone = (f" (the previous export's {', '.join(removed)} was removed)" if removed else "")
     return (f"note: full-integer int8 was refused ({scores}); nothing was written for it"
             f"{gone}. "
-            f"{best}. For int8 weights try `--quantize dynamic` (see pix2pix_tf/export/README.md); "
+            f"{best}. For int8 weights try `--quantize dynamic` (see export/README.md); "
             "asking for `--quantize int8` explicitly makes a refusal an error (exit 1).")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from pix2pix_tf.tf_log import quiet_tensorflow
+
+    with quiet_tensorflow("--debug" not in sys.argv):
+        status = main()
+    sys.exit(status)

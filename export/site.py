@@ -2,7 +2,7 @@
 installable, offline web app.
 
 The folder written holds everything the page needs and nothing that needs Python:
-`index.html`, `app.js`, `preprocess.js` (the page of `pix2pix_tf/export/web`), LiteRT.js's
+`index.html`, `app.js`, `preprocess.js` (the page of `export/web`), LiteRT.js's
 JavaScript and WebAssembly under `litertjs/` (copied from the npm install), the chosen
 `.tflite` file(s) under `models/` with their metadata in `models.json`, a web app
 manifest with PNG icons drawn here, and a service worker (`sw.js`) that caches all of it

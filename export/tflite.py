@@ -4,7 +4,7 @@ Converted with Keras' own LiteRT exporter (`model.export(format="litert")`, whic
 ExportArchive -> SavedModel -> TFLiteConverter) from `serving_model`: a fixed batch of 1
 (the shape phones run), input `image`, output `output`. (A TFLite converted from a bare
 concrete function of a Keras 3 model came out 60 KB and output NaN; Keras 3.15's exporter
-gives the same file as the package's former tf.Module path: pix2pix_tf/export/README.md.)
+gives the same file as the package's former tf.Module path: export/README.md.)
 
 Quantisations:
 - fp32: float weights and maths.
@@ -98,7 +98,7 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
     traced = integer_friendly(generator) if integer else generator
     with tempfile.TemporaryDirectory() as tmp:
         # Keras' own LiteRT exporter (ExportArchive -> SavedModel -> TFLiteConverter): the
-        # same artifact, size and parity as the package's former path (pix2pix_tf/export/README.md).
+        # same artifact, size and parity as the package's former path (export/README.md).
         out = os.path.join(tmp, "model.tflite")
         model = serving_model(traced, pixels)
         # A static batch of 1 (Keras would export a dynamic one): what phones, GPU
