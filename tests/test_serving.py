@@ -198,7 +198,7 @@ def test_bytes_signature_gives_translates_pixels(served, tmp_path):
 
 def _documented_rest_commands() -> list[str]:
     """The REST commands of export/README.md's TF Serving section (one per line)."""
-    readme = (Path(__file__).parents[1] / "pix2pix_tf" / "export" / "README.md").read_text()
+    readme = (Path(__file__).parents[1] / "export" / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
     (block,) = [b for b in blocks if "serving_bytes" in b and "curl" in b]
     return [line for line in block.splitlines() if line.strip()]

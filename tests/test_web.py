@@ -13,7 +13,7 @@ from conftest import tiny_config
 
 from pix2pix_tf.translator import Preprocessor
 
-WEB = Path(__file__).resolve().parents[1] / "pix2pix_tf" / "export" / "web"
+WEB = Path(__file__).resolve().parents[1] / "export" / "web"
 
 SCRIPT = """
 import {prepare, toUint8} from '%s';
