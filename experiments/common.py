@@ -70,3 +70,31 @@ def write_results(path: Path, title: str, command: str, table: list[str], notes:
             + "\n".join(table) + "\n\n" + notes.strip() + "\n")
     path.write_text(text)
     path.with_suffix(".json").write_text(json.dumps(raw, indent=2))
+
+
+def builtin_holdout(config, n: int = 200, seed: int = 2_000_000):
+    """`n` built-in pairs no run ever trains on (the built-in train split is seed 0, its
+    val split seed 1,000,000): a larger held-out set than the 16 val pairs."""
+    from pix2pix_tf.data import PairSource
+    from pix2pix_tf.data.synthetic import synthetic_facades
+
+    labels, photos = synthetic_facades(n, config.load_height_width, seed=seed)
+    return PairSource("pair", "arrays", labels, photos, [f"heldout_{i:04d}" for i in range(n)],
+                      f"built-in synthetic facades (held out, seed {seed}, {n} pairs)",
+                      defaults={"direction": "AtoB"}, spec="builtin")
+
+
+def checkerboard(translator, source) -> dict:
+    """Mean `metrics.checkerboard_energy` of the translator's outputs and of the targets
+    on `source` (the targets' value is the floor: real pictures have some energy there)."""
+    import tensorflow as tf
+
+    from pix2pix_tf.data import make_dataset
+    from pix2pix_tf.metrics import checkerboard_energy
+
+    fakes, reals = [], []
+    for x, y in make_dataset(source, translator.config, training=False, batch_size=8):
+        fakes.extend(checkerboard_energy(translator(x)).numpy().tolist())
+        reals.extend(checkerboard_energy(translator.to_rgb(x, y)).numpy().tolist())
+    del tf
+    return {"checkerboard": float(np.mean(fakes)), "checkerboard_targets": float(np.mean(reals))}

@@ -33,15 +33,18 @@ UPSAMPLES = ("transpose", "resize")
 ARCHITECTURE, DATA, TRAINING = "architecture", "data", "training"
 # Named sets of overrides (flags and keyword arguments override them in turn).
 PRESETS: dict[str, dict[str, Any]] = {
-    # The defaults: the paper's architecture and objective.
-    "paper": {},
+    # The paper's architecture and objective exactly: transposed convolutions in the
+    # decoder. The defaults differ only there (resize: no checkerboard at the first
+    # command's budget, experiments/results/first_command.md).
+    "paper": {"upsample": "transpose"},
     # A half-width U-Net (ngf 32): 13.6M parameters, a ~14 MB int8 .tflite and ~1/4 of
     # the paper generator's FLOPs (numbers in the README, Export).
     "mobile": {"generator_filters": 32},
     # junyanz/pytorch-CycleGAN-and-pix2pix as run by its facades script (train_pix2pix.sh):
     # row by row in docs/studies.md ("--preset reference").
-    "reference": {"update": "alternating", "epochs": 200, "lr_schedule": "linear_decay",
-                  "decay_epochs": 100, "adam_epsilon": 1e-8, "dropout_blocks": None},
+    "reference": {"upsample": "transpose", "update": "alternating", "epochs": 200,
+                  "lr_schedule": "linear_decay", "decay_epochs": 100, "adam_epsilon": 1e-8,
+                  "dropout_blocks": None},
 }
 
 
@@ -66,7 +69,9 @@ class Pix2PixConfig:
 
     Three groups, each a block below: architecture (what a saved model keeps), data
     (how pairs are read and jittered) and training (how a run proceeds). Constructible
-    with no arguments: the defaults are the paper's (Isola et al., 2017) for 256x256 RGB.
+    with no arguments: the defaults are the paper's (Isola et al., 2017) for 256x256 RGB
+    but for the decoder's upsampling (resize, not transposed convolutions: `upsample`;
+    `Pix2PixConfig.preset("paper")` is the paper's exactly).
 
     Example:
     ```python
@@ -96,11 +101,13 @@ class Pix2PixConfig:
         None, "U-Net levels; default: log2 of the shorter side, 1x1 bottleneck (8 at 256).",
         ARCHITECTURE)
     upsample: str = _opt(
-        "transpose", "How the generator's decoder doubles the resolution: transpose = 4x4 "
+        "resize", "How the generator's decoder doubles the resolution: transpose = 4x4 "
         "stride-2 transposed convolutions (the paper's); resize = nearest-neighbour resize "
         "then a 3x3 convolution, which gives every output pixel the same total weight, so it "
         "does not draw the transposed convolution's checkerboard (Odena et al. 2016; notebook "
-        "08); fewer weights, about 2.25x the decoder's multiply-adds.", ARCHITECTURE,
+        "08); fewer weights, about 2.25x the decoder's multiply-adds. Default resize: at the "
+        "first command's budget it scored better and drew no grid "
+        "(experiments/results/first_command.md); --preset paper is transpose.", ARCHITECTURE,
         UPSAMPLES)
     resnet_blocks: int = _opt(9, "Residual blocks of the ResNet generator (6 or 9 usual).",
                               ARCHITECTURE)

@@ -5,8 +5,10 @@ import pytest
 from pix2pix_tf import Pix2PixConfig
 
 
-def test_defaults_are_the_papers():
+def test_defaults_are_the_papers_but_the_decoders_upsampling():
     c = Pix2PixConfig()
+    assert c.upsample == "resize"
+    assert Pix2PixConfig.preset("paper") == c.replace(upsample="transpose")
     assert c.image_size == (256, 256)
     assert (c.input_channels, c.output_channels) == (3, 3)
     assert (c.generator_filters, c.discriminator_filters) == (64, 64)
@@ -98,7 +100,7 @@ def test_damaged_or_foreign_config_file_is_one_clear_error(tmp_path):
 
 
 def test_presets():
-    assert Pix2PixConfig.preset("paper") == Pix2PixConfig()
+    assert Pix2PixConfig.preset("paper").upsample == "transpose"
     mobile = Pix2PixConfig.preset("mobile", image_size=128)
     assert mobile.generator_filters == 32 and mobile.image_size == (128, 128)
     with pytest.raises(ValueError, match="preset"):

@@ -8,7 +8,7 @@ from pix2pix_tf.metrics import checkerboard_energy
 
 
 def test_paper_sizes_parameter_counts_and_patch_shape():
-    c = Pix2PixConfig()
+    c = Pix2PixConfig.preset("paper")
     g, d = build_generator(c), build_discriminator(c)
     assert abs(g.count_params() - 54.4e6) < 0.05e6
     assert abs(d.count_params() - 2.77e6) < 0.01e6
