@@ -25,6 +25,7 @@ from pix2pix_tf.export.common import (
     QUANTIZATIONS,
     SUPPORTED,
     ExportError,
+    drawing_palette,
     exported_config,
     median_latency_ms,
     parse_list,
@@ -220,6 +221,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                 "psnr_db": None, "threads": "all",
                 "latency_ms": median_latency_ms(lambda x: generator(x, training=False), check),
                 "passed": True}]
+    palette = drawing_palette(model)  # the web app's drawing mode (built-in set only)
     model_file = str(model)  # the run directory itself: its config.json travels along
     stale = _previous_artifacts(out)
     with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
@@ -239,7 +241,7 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
                     {"model": model_file, "direction": direction, "format": fmt,
                      "quantization": q, "out": str(staged),
                      "calibration": str(calib), "opset": opset, "nchw": nchw,
-                     "int8_io": int8_io}, work)
+                     "int8_io": int8_io, "palette": palette}, work)
                 entry["peak_rss_mb"] = round(peak, 1)
                 if error is None:
                     try:

@@ -55,6 +55,18 @@ def load(model_path: str | os.PathLike, direction: str | None = None):
     return translator.export_model(), exported_config(translator.config)
 
 
+def drawing_palette(model_path: str | os.PathLike) -> list[dict] | None:
+    """The label colours a user can draw with, for a run trained on the built-in set
+    (label map -> facade); None for any other model (its inputs are photos)."""
+    from pix2pix_tf import layout
+
+    if not Path(model_path).is_dir() or layout.recorded_data(model_path) != "builtin":
+        return None
+    from pix2pix_tf.data.synthetic import label_palette
+
+    return label_palette()
+
+
 def exported_config(config: Pix2PixConfig) -> Pix2PixConfig:
     """What an artifact computes: float32, and batch_stats' deterministic part."""
     if config.inference_mode == "batch_stats":

@@ -39,7 +39,7 @@ IO_TYPES = ("float", "int8", "uint8")
 
 def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32",
                   representative: np.ndarray | None = None, io: str = "uint8",
-                  config=None) -> Path:
+                  config=None, palette: list[dict] | None = None) -> Path:
     """Converts the generator and writes `path` (a `.tflite` file).
 
     Every file carries a `pix2pix_tf` metadata entry (`export.litert_model.read_metadata`):
@@ -55,6 +55,8 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
             and out, the normalisation inside the integer graph with fixed ranges),
             "int8" or "float" (both in the generator's [-1, 1] units).
         config: the run's `Pix2PixConfig`, for the metadata (direction, colour space).
+        palette: the label colours of a label-map model (`[{"name", "rgb"}]`), stored
+            as the metadata's `palette`: the web app then offers its drawing mode.
 
     Example:
         >>> export_tflite(generator, "g.tflite", "int8", calibration_images)
@@ -110,8 +112,10 @@ def export_tflite(generator, path: str | os.PathLike, quantization: str = "fp32"
         flatbuffer = quantize_int8(flatbuffer, representative, io)
     if pixels:
         flatbuffer = pin_pixel_ranges(flatbuffer)
-    flatbuffer = write_metadata(flatbuffer, describe(generator, quantization,
-                                                     io if quantized else "float", config))
+    info = describe(generator, quantization, io if quantized else "float", config)
+    if palette:
+        info["palette"] = palette
+    flatbuffer = write_metadata(flatbuffer, info)
     path = Path(path)
     path.write_bytes(flatbuffer)
     return path

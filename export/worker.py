@@ -31,7 +31,7 @@ def main(job_path: str) -> int:
 
             calib = np.load(job["calibration"]) if job.get("calibration") else None
             export_tflite(generator, job["out"], job["quantization"], calib, job["int8_io"],
-                          config)
+                          config, palette=job.get("palette"))
         else:
             from pix2pix_tf.export.onnx import export_onnx
 

@@ -363,6 +363,10 @@ def test_tflite_files_describe_themselves(exported):
     assert int8["input"] == {"name": "image", "shape": [1, 32, 32, 3], "content": "RGB"}
     assert int8["output"]["name"] == "output" and int8["direction"] == "AtoB"
     assert int8["version"] == __import__("pix2pix_tf").__version__
+    # Trained on the built-in label maps: the colours the web app's drawing mode offers.
+    from pix2pix_tf.data.synthetic import label_palette
+
+    assert int8["palette"] == label_palette() and int8["palette"][0]["name"] == "wall"
     fp16 = read_metadata(out / "generator_fp16.tflite")
     assert fp16["quantization"] == "fp16" and fp16["pixels"]["range"] == [-1.0, 1.0]
 

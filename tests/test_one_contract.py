@@ -126,7 +126,9 @@ def test_every_path_gives_the_same_pixels(exported_kind, tmp_path):
     got = tf.io.decode_png(answer["output_bytes"][0]).numpy()
     assert got.shape == out.shape and np.abs(got.astype(int) - out).max() <= 1
     # ... and every artifact says what it expects, for apps and the page.
-    meta = read_metadata(out_dir / "generator_fp32.tflite")["preprocessor"]
+    meta = read_metadata(out_dir / "generator_fp32.tflite")
+    assert "palette" not in meta  # photos in, not label maps: no drawing mode
+    meta = meta["preprocessor"]
     assert meta == json.loads(json.dumps(pre.to_dict()))
     saved = json.loads((out_dir / "savedmodel" / "generator" / "1" / "assets.extra"
                         / "pix2pix_tf.json").read_text())

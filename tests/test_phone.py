@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import random_image, tiny_config, write_image
+from conftest import tiny_config, write_image
 
 from pix2pix_tf.export.__main__ import main as export_main
 
@@ -31,16 +31,15 @@ def _need_phone_browser():
 
 @pytest.fixture(scope="module")
 def tiny_export(tmp_path_factory):
-    """A trained-for-two-steps 32x32 generator exported as fp32 and int8 .tflite."""
+    """A trained-for-two-steps 32x32 generator exported as fp32 and int8 .tflite: trained
+    on the built-in set (label map -> facade), so its metadata carries the palette that
+    turns the drawing mode on."""
     from pix2pix_tf import train
     from pix2pix_tf.export import run_export
 
     root = tmp_path_factory.mktemp("phone")
-    for i in range(4):
-        write_image(root / "pairs" / "A" / f"{i}.png", random_image(36, 36, seed=i))
-        write_image(root / "pairs" / "B" / f"{i}.png", random_image(36, 36, seed=10 + i))
-    train(tiny_config(steps_per_epoch=2, sample_every=0), root / "run",
-          data=str(root / "pairs"), verbose=0)
+    train(tiny_config(steps_per_epoch=2, sample_every=0), root / "run", data="builtin",
+          verbose=0)
     entries = run_export(root / "run", "tflite", "fp32,int8", root / "export", num_verify=2,
                          calibration_samples=2)
     assert all(e["passed"] for e in entries)
@@ -166,6 +165,91 @@ def test_the_phone_installs_the_app_and_translates_offline(tiny_export, tmp_path
         assert "fps" in page.inner_text("#outcaption")
         page.tap("#live")
         ph.wait_state(page, "!window.pix2pix.live.running")
+
+
+def _touch_drag(cdp, points):
+    """A finger: touchStart at the first point, touchMove through the rest, touchEnd."""
+    kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+    for kind, (x, y) in zip(kinds, points):
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_the_phone_draws_a_facade_and_translates_each_stroke(tiny_export, tmp_path):
+    """The drawing mode of a label-map model: a finger drags a door-coloured rectangle and
+    a mouse brushes a window-coloured line on the 32x32 label map; the label map holds
+    palette colours only, the strokes where they were drawn, and the output of the
+    latest picture equals Python's LiteRT interpreter on the same label map (±1)."""
+    _need_phone_browser()
+    from pix2pix_tf.data.synthetic import label_palette
+    from pix2pix_tf.export import phone as ph
+    from pix2pix_tf.export.site import build_site
+    from pix2pix_tf.export.tflite import TFLiteRunner
+
+    site = tmp_path / "site"
+    build_site(tiny_export / "export", site)
+    metadata = json.loads((site / "models.json").read_text())[0]["metadata"]
+    assert metadata["palette"] == label_palette()
+    colours = {tuple(p["rgb"]) for p in label_palette()}
+    door, window = (tuple(label_palette()[i]["rgb"]) for i in (2, 1))
+    runner = TFLiteRunner(site / "models" / "generator_int8.tflite")
+
+    def latest(page):
+        ph.wait_state(page, "window.pix2pix.draw.shown === window.pix2pix.draw.version && "
+                            "window.pix2pix.result.version === window.pix2pix.draw.version")
+        result = ph.read_result(page)
+        labels = np.asarray(result["labels"], np.uint8).reshape(32, 32, 3)
+        assert {tuple(v) for v in labels.reshape(-1, 3)} <= colours  # no blended colours
+        assert np.abs(result["pixels"].astype(int) - runner.pixels(labels[None])[0]).max() <= 1
+        return labels
+
+    with ph.phone() as context, ph.serve_site(site) as server:
+        page = ph.open_page(context, f"{server.url}?accelerator=wasm")
+        assert page.is_visible("#draw") and not page.is_visible("#drawtools")
+        page.tap("#draw")
+        ph.wait_state(page, "window.pix2pix.draw.active")
+        start = latest(page)  # the starter facade, translated at once
+        assert page.is_visible("#drawtools")
+        assert page.locator("#palette button").all_inner_texts() == [
+            p["name"] for p in label_palette()]
+        box = page.locator("#input").bounding_box()
+        assert box["width"] <= 360  # fits the phone's screen
+
+        def at(u, v):  # a point of the label map (pixel centres) in CSS pixels
+            return (box["x"] + (u + 0.5) / 32 * box["width"],
+                    box["y"] + (v + 0.5) / 32 * box["height"])
+
+        def choose(index):
+            page.tap(f"#palette button[data-index='{index}']")
+            ph.wait_state(page, f"window.pix2pix.draw.colour === {index}")
+            assert page.get_attribute(f"#palette button[data-index='{index}']",
+                                      "aria-checked") == "true"
+
+        choose(2)  # door
+        cdp = context.new_cdp_session(page)
+        _touch_drag(cdp, [at(3, 20), at(6, 24), at(9, 27)])
+        after = latest(page)
+        assert (after[20:28, 3:10] == door).all()
+        assert (after[:20] == start[:20]).all() and (after[28:] == start[28:]).all()
+
+        page.tap("#tool")  # (a tap's click arrives a moment after tap() returns)
+        ph.wait_state(page, "window.pix2pix.draw.tool === 'brush'")
+        assert page.inner_text("#tool") == "Tool: brush"
+        choose(1)  # window
+        page.mouse.move(*at(12, 2))
+        page.mouse.down()
+        page.mouse.move(*at(28, 2), steps=4)
+        page.mouse.up()
+        brushed = latest(page)
+        assert (brushed[2, 12:29] == window).all()  # the whole line, between the events
+        assert (brushed[20:28, 3:10] == door).all()
+
+        version = page.evaluate("window.pix2pix.draw.version")
+        page.tap("#clear")
+        ph.wait_state(page, f"window.pix2pix.draw.version > {version}")
+        cleared = latest(page)
+        assert not (cleared == door).all(axis=-1).any()
+        assert not (cleared == window).all(axis=-1).any()
 
 
 def test_serve_site_gives_the_site_files_only(tiny_export, tmp_path, capsys):

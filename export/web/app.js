@@ -9,8 +9,12 @@
 // applies it; a uint8 model takes those values as pixels 0-255 and returns pixels (the
 // normalisation is inside its integer graph), a float model takes [-1, 1].
 //
+// A label-map model (its metadata has a `palette`: a run on the built-in set) also gets
+// a drawing mode: a finger paints the label map at the model's own pixels and each
+// stroke is translated as it is drawn.
+//
 // Query parameters: model=NAME.tflite, accelerator=auto|wasm|webgpu, threads=N,
-// image=URL (shown and translated at start), report=1 (POST the output pixels and the latency to /result:
+// draw=1 (start in the drawing mode), image=URL (shown and translated at start), report=1 (POST the output pixels and the latency to /result:
 // the Python server's browser test uses it). Every result is also kept in
 // `window.pix2pix.result` (the static site's tests read it there).
 import {loadAndCompile, loadLiteRt, Tensor} from '@litertjs/core';
@@ -78,6 +82,7 @@ async function compile(name, choice) {
   const entry = models.find((m) => m.name === name);
   current = {name, accelerator, metadata: entry.metadata || {}, size: entry.size_bytes};
   showInfo();
+  offerDrawing();
   status(`${describe(entry)}\ncompiled in ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
@@ -252,6 +257,215 @@ async function stopLive() {
   $('outcaption').textContent = 'output';
 }
 
+// --- Drawing mode -------------------------------------------------------------------
+// The label map is an ImageData at the model's input size, painted without
+// antialiasing (only palette colours ever appear), so the model sees exactly what the
+// user drew. Runs are coalesced: while one runs, strokes only bump `version`; the next
+// run takes the latest picture, and `shown` says which version the output shows.
+const drawing = state.draw = {active: false, version: 0, shown: -1, runs: 0,
+                              tool: 'rectangle', colour: 1};
+let labels = null;       // ImageData (h x w)
+let strokeBase = null;   // the picture before the rectangle being dragged
+let pending = false;
+
+function palette() { return current?.metadata?.palette || null; }
+
+function fill(image, x0, y0, x1, y1, rgb) {
+  const [xa, xb] = [Math.max(0, Math.min(x0, x1)), Math.min(image.width - 1, Math.max(x0, x1))];
+  const [ya, yb] = [Math.max(0, Math.min(y0, y1)), Math.min(image.height - 1, Math.max(y0, y1))];
+  for (let y = ya; y <= yb; y++) {
+    for (let x = xa; x <= xb; x++) {
+      const i = 4 * (y * image.width + x);
+      image.data[i] = rgb[0]; image.data[i + 1] = rgb[1]; image.data[i + 2] = rgb[2];
+      image.data[i + 3] = 255;
+    }
+  }
+}
+
+function colourOf(name) { return palette().find((p) => p.name === name)?.rgb; }
+
+// A blank facade: wall, a band of sky and a cornice under it; `starter` adds a door
+// and two rows of windows so the first output is already a building.
+function blankLabels(h, w, starter) {
+  const image = new ImageData(w, h);
+  const rgb = (name, fallback) => colourOf(name) || palette()[fallback].rgb;
+  fill(image, 0, 0, w - 1, h - 1, rgb('wall', 0));
+  const sky = Math.round(0.06 * h), cornice = Math.max(1, Math.round(0.035 * h));
+  if (sky) fill(image, 0, 0, w - 1, sky - 1, rgb('sky', palette().length - 1));
+  fill(image, 0, sky, w - 1, sky + cornice - 1, rgb('cornice', 0));
+  if (starter) {
+    const ww = Math.round(0.14 * w), wh = Math.round(0.16 * h);
+    for (const top of [0.2, 0.45]) {
+      for (const left of [0.12, 0.43, 0.74]) {
+        const x = Math.round(left * w), y = Math.round(top * h);
+        fill(image, x, y, x + ww - 1, y + wh - 1, rgb('window', 1));
+      }
+    }
+    const dx = Math.round(0.4 * w), dy = Math.round(0.72 * h);
+    fill(image, dx, dy, dx + Math.round(0.2 * w) - 1, h - 1, rgb('door', 2));
+  }
+  return image;
+}
+
+function paintLabels() {
+  const canvas = $('input');
+  canvas.width = labels.width;
+  canvas.height = labels.height;
+  canvas.getContext('2d').putImageData(labels, 0, 0);
+}
+
+function buildPalette() {
+  const box = $('palette');
+  box.replaceChildren();
+  palette().forEach((entry, i) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.setAttribute('role', 'radio');
+    b.dataset.index = String(i);
+    b.textContent = entry.name;
+    const [r, g, bl] = entry.rgb;
+    b.style.background = `rgb(${r}, ${g}, ${bl})`;
+    b.style.color = 0.299 * r + 0.587 * g + 0.114 * bl > 140 ? '#000' : '#fff';
+    b.setAttribute('aria-checked', String(i === drawing.colour));
+    b.onclick = () => {
+      drawing.colour = i;
+      box.querySelectorAll('button').forEach((o) => o.setAttribute(
+        'aria-checked', String(o === b)));
+    };
+    box.append(b);
+  });
+}
+
+// The model changed: offer the drawing mode if it takes label maps.
+function offerDrawing() {
+  $('draw').classList.toggle('hidden', !palette());
+  if (drawing.active && !palette()) stopDrawing();
+}
+
+function startDrawing(keep = false) {
+  const {h, w} = inputSpec();
+  if (!keep || !labels || labels.width !== w || labels.height !== h) {
+    labels = blankLabels(h, w, true);
+  }
+  drawing.colour = Math.min(drawing.colour, palette().length - 1);
+  buildPalette();
+  drawing.active = true;
+  $('drawtools').classList.remove('hidden');
+  $('input').classList.add('drawing');
+  $('draw').textContent = 'Stop drawing';
+  paintLabels();
+  scheduleDrawing();
+}
+
+function stopDrawing() {
+  drawing.active = false;
+  strokeBase = null;
+  $('drawtools').classList.add('hidden');
+  $('input').classList.remove('drawing');
+  $('draw').textContent = 'Draw';
+}
+
+// A translation of the latest picture, unless one is already waiting in the queue.
+function scheduleDrawing() {
+  drawing.version += 1;
+  if (pending) return;
+  pending = true;
+  queue(async () => {
+    pending = false;
+    if (drawing.active) await translateDrawing();
+  });
+}
+
+async function translateDrawing() {
+  const version = drawing.version;
+  const spec = inputSpec();
+  const pixels = Uint8ClampedArray.from(labels.data);
+  const x = prepare(pixels, labels.height, labels.width, spec.pre);
+  const values = spec.dtype === 'uint8' ? toUint8(x) : x;
+  const input = new Tensor(values, [1, spec.h, spec.w, spec.c]);
+  const outChannels = compiled.getOutputDetails()[0].shape[3];
+  let out;
+  try { out = await runOnce(input); } finally { input.delete(); }
+  const rgb = toPixels(out.values);
+  drawOutput(rgb, spec.h, spec.w, outChannels, labels.width / labels.height);
+  drawing.shown = version;
+  drawing.runs += 1;
+  showInfo(out.elapsed);
+  status(`drawing: ${out.elapsed.toFixed(1)} ms per translation on ${current.accelerator}`);
+  const rgbLabels = new Uint8Array(labels.width * labels.height * 3);
+  for (let i = 0; i < labels.width * labels.height; i++) {
+    for (let k = 0; k < 3; k++) rgbLabels[3 * i + k] = pixels[4 * i + k];
+  }
+  state.result = {pixels: rgb, latency_ms: out.elapsed, times_ms: [out.elapsed],
+                  threads: threads(), accelerator: current.accelerator, model: current.name,
+                  shape: [spec.h, spec.w, outChannels], input: Array.from(values),
+                  labels: Array.from(rgbLabels), version, preprocessor: spec.pre};
+  await offerResult();
+}
+
+// Pointer position -> label-map pixel (the canvas is scaled by CSS).
+function cell(e) {
+  const box = $('input').getBoundingClientRect();
+  const x = Math.floor((e.clientX - box.left) / box.width * labels.width);
+  const y = Math.floor((e.clientY - box.top) / box.height * labels.height);
+  return [Math.min(labels.width - 1, Math.max(0, x)), Math.min(labels.height - 1, Math.max(0, y))];
+}
+
+function brush(x0, y0, x1, y1) {
+  const r = Math.max(1, Math.round(labels.width / 40));
+  const rgb = palette()[drawing.colour].rgb;
+  const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
+  for (let t = 0; t <= n; t++) {  // the stroke between two events, not just its ends
+    const x = Math.round(x0 + (x1 - x0) * t / n), y = Math.round(y0 + (y1 - y0) * t / n);
+    fill(labels, x - r, y - r, x + r, y + r, rgb);
+  }
+}
+
+let stroke = null;  // {start: [x, y], last: [x, y]} while a finger is down
+function onPointer(e) {
+  if (!drawing.active) return;
+  e.preventDefault();
+  const here = cell(e);
+  if (e.type === 'pointerdown') {
+    $('input').setPointerCapture(e.pointerId);
+    stroke = {start: here, last: here};
+    strokeBase = new ImageData(Uint8ClampedArray.from(labels.data), labels.width, labels.height);
+  } else if (!stroke) {
+    return;
+  }
+  if (drawing.tool === 'rectangle') {
+    labels.data.set(strokeBase.data);
+    fill(labels, stroke.start[0], stroke.start[1], here[0], here[1],
+         palette()[drawing.colour].rgb);
+  } else {
+    brush(stroke.last[0], stroke.last[1], here[0], here[1]);
+  }
+  stroke.last = here;
+  if (e.type === 'pointerup' || e.type === 'pointercancel') stroke = null;
+  paintLabels();
+  scheduleDrawing();
+}
+
+function setUpDrawing() {
+  const canvas = $('input');
+  for (const type of ['pointerdown', 'pointermove', 'pointerup', 'pointercancel']) {
+    canvas.addEventListener(type, onPointer);
+  }
+  $('draw').onclick = () => {
+    if (drawing.active) { stopDrawing(); return; }
+    queue(async () => { await stopLive(); startDrawing(true); });
+  };
+  $('tool').onclick = () => {
+    drawing.tool = drawing.tool === 'rectangle' ? 'brush' : 'rectangle';
+    $('tool').textContent = `Tool: ${drawing.tool}`;
+  };
+  $('clear').onclick = () => {
+    labels = blankLabels(labels.height, labels.width, false);
+    paintLabels();
+    scheduleDrawing();
+  };
+}
+
 async function loadImage(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
@@ -304,6 +518,7 @@ async function main() {
     if (wasLive) await stopLive();
     await compile($('model').value, $('accelerator').value);
     if (wasLive) await startLive();
+    else if (drawing.active) startDrawing(true);
     else if (lastImage) await translate(lastImage);
   });
   $('model').onchange = rerun;
@@ -314,6 +529,7 @@ async function main() {
     e.target.value = '';  // picking the same photo again is a change too
     queue(async () => {
       await stopLive();
+      stopDrawing();
       await translate(await createImageBitmap(file, BITMAP));
     });
   };
@@ -321,7 +537,7 @@ async function main() {
   $('camera').onchange = fromFile;
   $('live').onclick = () => {
     if (state.live.running) stopLive();
-    else queue(() => startLive());
+    else queue(() => { stopDrawing(); return startLive(); });
   };
   const drop = $('drop');
   drop.ondragover = (e) => { e.preventDefault(); drop.classList.add('over'); };
@@ -330,15 +546,23 @@ async function main() {
     e.preventDefault();
     drop.classList.remove('over');
     const file = e.dataTransfer.files[0];
-    if (file) queue(async () => translate(await createImageBitmap(file, BITMAP)));
+    if (!file) return;
+    queue(async () => {
+      stopDrawing();
+      await translate(await createImageBitmap(file, BITMAP));
+    });
   };
+  setUpDrawing();
   state.ready = true;
-  if (params.get('image')) {
+  if (params.get('draw') && palette()) {
+    startDrawing();
+  } else if (params.get('image')) {
     const result = await translate(await loadImage(params.get('image')));
     if (params.get('report')) await report(result);
   } else {
     status(`${describe(models.find((m) => m.name === current.name))}\n` +
-           'Take or pick a photo, or start the live camera.');
+           (palette() ? 'Draw a facade, take or pick a label map, or start the live camera.'
+                      : 'Take or pick a photo, or start the live camera.'));
   }
 }
 

@@ -29,6 +29,13 @@ LABEL_COLOURS = np.array([
     [255, 85, 0],     # cornice
     [0, 0, 170],      # sky / background
 ], dtype=np.uint8)
+LABEL_NAMES = ("wall", "window", "door", "balcony", "cornice", "sky")
+
+
+def label_palette() -> list[dict]:
+    """The label map's classes, `[{"name": "wall", "rgb": [13, 61, 251]}, ...]`: written
+    into an export's metadata so the web app's drawing mode offers them as its palette."""
+    return [{"name": n, "rgb": [int(v) for v in c]} for n, c in zip(LABEL_NAMES, LABEL_COLOURS)]
 
 # The look the label map leaves open: one entry drawn per picture.
 BRICKS = np.array([[178, 82, 58], [196, 150, 112], [214, 178, 128], [128, 70, 58]],
