@@ -106,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its latest checkpoint")
     t.add_argument("--data-dir", default=None, help="cache for downloaded datasets")
-    t.add_argument("--preset", default="paper", choices=tuple(PRESETS),
-                   help="named option set: paper (the defaults), mobile (half-width "
+    t.add_argument("--preset", default="default", choices=tuple(PRESETS),
+                   help="named option set: default, paper (the paper's network exactly: "
+                        "transposed convolutions in the decoder), mobile (half-width "
                         "generator for phones), reference (the reference code's training: "
                         "alternating updates, 100 + 100 decay epochs, Adam eps 1e-8); "
                         "flags override it")
@@ -234,7 +235,7 @@ def _config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
     if args.resume and saved.exists():
         # The run's config is the base; a flag that would change what is trained is
         # refused by the same check as `train(..., resume=True)` in Python.
-        preset = PRESETS[args.preset] if args.preset != "paper" else {}
+        preset = PRESETS[args.preset]
         return Pix2PixConfig.load(saved).resumed({**preset, **given}, str(saved))
     # Options the data implies (a dataset's direction, a task's channels) are applied by
     # `train()` itself, so the CLI and the Python API agree.

@@ -33,6 +33,8 @@ UPSAMPLES = ("transpose", "resize")
 ARCHITECTURE, DATA, TRAINING = "architecture", "data", "training"
 # Named sets of overrides (flags and keyword arguments override them in turn).
 PRESETS: dict[str, dict[str, Any]] = {
+    # The defaults as they are (the CLI's --preset default).
+    "default": {},
     # The paper's architecture and objective exactly: transposed convolutions in the
     # decoder. The defaults differ only there (resize: no checkerboard at the first
     # command's budget, experiments/results/first_command.md).
@@ -340,7 +342,8 @@ class Pix2PixConfig:
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> Pix2PixConfig:
-        """The config of a named preset ("paper", "mobile", "reference") with `overrides`."""
+        """The config of a named preset ("default", "paper", "mobile", "reference") with
+        `overrides`."""
         if name not in PRESETS:
             raise ConfigError(f"Unknown preset. Choose from {tuple(PRESETS)}. Received: {name!r}")
         return cls(**{**PRESETS[name], **overrides})

@@ -29,6 +29,15 @@ def test_every_config_field_is_a_flag_with_the_configs_default():
     assert len(cli_fields()) == len(Pix2PixConfig.__dataclass_fields__)
 
 
+def test_the_first_command_trains_the_default_decoder_and_paper_is_one_flag_away():
+    from pix2pix_tf.cli import _config_from_args
+
+    parser = build_parser()
+    assert _config_from_args(parser.parse_args(["train", "--out", "x"])).upsample == "resize"
+    paper = _config_from_args(parser.parse_args(["train", "--out", "x", "--preset", "paper"]))
+    assert paper.upsample == "transpose"
+
+
 def test_help_shows_examples():
     r = _cli("train", "--help")
     assert r.returncode == 0 and "examples:" in r.stdout and "--image-size" in r.stdout

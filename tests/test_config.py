@@ -101,6 +101,7 @@ def test_damaged_or_foreign_config_file_is_one_clear_error(tmp_path):
 
 def test_presets():
     assert Pix2PixConfig.preset("paper").upsample == "transpose"
+    assert Pix2PixConfig.preset("default") == Pix2PixConfig()
     mobile = Pix2PixConfig.preset("mobile", image_size=128)
     assert mobile.generator_filters == 32 and mobile.image_size == (128, 128)
     with pytest.raises(ValueError, match="preset"):
