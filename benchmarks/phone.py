@@ -1,6 +1,6 @@
 """The static web app on a phone-sized Chromium: a screenshot and in-browser latency.
 
-    python -m benchmarks.phone --screenshot docs/phone.png
+    python -m benchmarks.phone --screenshot docs/phone.png --draw runs/reference_128
     python -m benchmarks.phone --latency --results benchmarks/results/phone.md
 
 `--screenshot`: trains a generator briefly on scikit-image's CC0 / public-domain photos
@@ -8,6 +8,11 @@
 `experiments.tasks.skimage_photos`), exports it to int8, builds the site
 (`python -m pix2pix_tf export web`), opens it in Chromium emulating a 360x800 phone
 (Playwright, the system Chromium), picks the held-out chelsea photo and saves the page.
+
+`--draw RUN`: instead, the drawing mode with a run trained on the built-in label maps
+(the reference run, docs/reference.md): RUN exported to int8, the site opened with
+`?draw=1`, a finger drags a window and a door onto the starter facade (touch events),
+and the page is saved once the latest drawing is translated.
 
 `--latency`: the paper generator (256x256, default config) and the mobile preset,
 trained for `--steps` steps only (latency does not depend on the weights; int8 is
@@ -90,6 +95,53 @@ def screenshot(path: Path, work: Path, steps: int) -> None:
         page.screenshot(path=str(raw), full_page=True)
     with Image.open(raw) as im:
         # 360 CSS px wide at 2x, palette-reduced: < 300 KB for the repository.
+        small = im.convert("RGB").resize((im.width * 2 // 3, im.height * 2 // 3),
+                                         Image.LANCZOS)
+        small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} KB)")
+
+
+def _finger(cdp, points) -> None:
+    kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+    for kind, (x, y) in zip(kinds, points):
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def draw_screenshot(path: Path, work: Path, run: Path) -> None:
+    """The drawing mode on the phone: `run` (built-in label maps) exported to int8,
+    two strokes drawn by a finger, the page saved to `path`."""
+    from PIL import Image
+
+    from pix2pix_tf.export import phone, run_export
+    from pix2pix_tf.export.site import build_site
+
+    export, site = work / "export_draw", work / "site_draw"
+    run_export(run, "tflite", "int8", export, num_verify=2, calibration_samples=16)
+    build_site(export, site)
+    with phone.phone(scale=2) as context, phone.serve_site(site) as server:
+        page = phone.open_page(context, f"{server.url}?draw=1&accelerator=wasm")
+        done = ("window.pix2pix.draw.shown === window.pix2pix.draw.version && "
+                "window.pix2pix.result && window.pix2pix.result.version === "
+                "window.pix2pix.draw.version")
+        phone.wait_state(page, done)
+        box = page.locator("#input").bounding_box()
+
+        def at(u, v):  # a fraction of the label map -> CSS pixels
+            return box["x"] + u * box["width"], box["y"] + v * box["height"]
+
+        cdp = context.new_cdp_session(page)
+        for index, (u0, v0, u1, v1) in ((3, (0.1, 0.4, 0.9, 0.43)),   # a balcony
+                                        (1, (0.12, 0.72, 0.3, 0.86)),  # a window
+                                        (2, (0.74, 0.72, 0.88, 1.0))):  # a door
+            page.tap(f"#palette button[data-index='{index}']")
+            phone.wait_state(page, f"window.pix2pix.draw.colour === {index}")
+            _finger(cdp, [at(u0, v0), at((u0 + u1) / 2, (v0 + v1) / 2), at(u1, v1)])
+        phone.wait_state(page, done)
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+        raw = work / "raw_draw.png"
+        page.screenshot(path=str(raw), full_page=True)
+    with Image.open(raw) as im:
         small = im.convert("RGB").resize((im.width * 2 // 3, im.height * 2 // 3),
                                          Image.LANCZOS)
         small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
@@ -196,6 +248,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--screenshot", type=Path, default=None, help="PNG to write")
+    p.add_argument("--draw", type=Path, default=None,
+                   help="with --screenshot: the drawing mode, RUN trained on the built-in set")
     p.add_argument("--latency", action="store_true")
     p.add_argument("--results", type=Path, default=None, help="markdown results file")
     p.add_argument("--steps", type=int, default=None,
@@ -210,7 +264,9 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="phone_"))
     if args.latency:
         latency(args.results, work, args.steps or 20, args.repeats, args.threads)
-    if args.screenshot:
+    if args.screenshot and args.draw:
+        draw_screenshot(args.screenshot, work, args.draw)
+    elif args.screenshot:
         screenshot(args.screenshot, work, args.steps or 600)
 
 
