@@ -14,6 +14,18 @@ to the generated photos), and draws docs/reference_steps.png, docs/reference_cur
 and, with `--demo runs/demo` (the README's first command), the README's top picture:
 
     python -m experiments.reference --run runs/reference_128 --demo runs/demo
+
+With `--data`, a run on other labels -> photo pairs trained with `--val-fraction`
+(the CMP facades, whose images may not be shown) is scored on its own held-out pairs,
+numbers only (no pictures); the segmenter is trained on the run's training part:
+
+    python -m pix2pix_tf train --data ../shared/data/facades/train --direction BtoA \
+        --val-fraction 0.1 --out runs/facades_ref_128 --image-size 128 --epochs 10 \
+        --lr-schedule linear_decay --decay-epochs 5 --save-every 1 --keep-checkpoints 25 \
+        --seed 0 --verbose 2
+    python -m experiments.reference --run runs/facades_ref_128 \
+        --data ../shared/data/facades/train --segmenter runs/segmenter_facades_128.keras \
+        --results experiments/results/reference_facades.md
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from pathlib import Path
 SHOWN_STEPS = (0, 1000, 5000, 20000)
 
 
-def _models(run: Path):
+def _models(run: Path, steps: int):
     """`(step, model)` for the seeded initialisation and every checkpoint, in order."""
     import keras
 
@@ -37,7 +49,6 @@ def _models(run: Path):
     model = Pix2Pix(config)
     model.compile()
     yield 0, model
-    steps = config.steps_per_epoch
     for path, epoch in sorted(checkpoint_candidates(layout.checkpoints(run)),
                               key=lambda item: item[1]):
         restore_training_state(model, path)
@@ -128,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--demo", default=None, help="the README's first command's run (runs/demo)")
     p.add_argument("--segmenter", default="runs/segmenter_builtin_128.keras",
                    help="trained here (built-in train split) when the file is missing")
+    p.add_argument("--data", default=None,
+                   help="the run's --data (trained with --val-fraction): numbers only")
     p.add_argument("--docs", default="docs")
     p.add_argument("--results", default="experiments/results/reference.md")
     args = p.parse_args(argv)
@@ -135,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     import keras
     import numpy as np
 
-    from experiments.common import builtin_holdout, checkerboard, score, write_results
+    from experiments.common import builtin_holdout, checkerboard, score
     from pix2pix_tf import Pix2PixConfig, layout
     from pix2pix_tf.data import builtin, sample_batch
     from pix2pix_tf.semantic import load_segmenter, semantic_scores, train_segmenter
@@ -143,16 +156,25 @@ def main(argv: list[str] | None = None) -> int:
 
     run = Path(args.run)
     config = Pix2PixConfig.load(layout.config_path(run))
-    held = builtin_holdout(config)
+    if args.data:  # the run's own split (train()'s split_fraction of the whole data)
+        from pix2pix_tf.data import resolve_data
+
+        train_part, held = resolve_data(args.data, config, "train").split_fraction(
+            config.val_fraction)
+        where = f"the {len(held)} pairs of {args.data} the run held out (--val-fraction)"
+    else:
+        train_part, held = builtin(config, "train"), builtin_holdout(config)
+        where = f"{len(held)} built-in pairs no run trains on (seed 2,000,000)"
     if not Path(args.segmenter).exists():
         Path(args.segmenter).parent.mkdir(parents=True, exist_ok=True)
-        train_segmenter(builtin(config, "train"), config, args.segmenter, classes=6)
+        train_segmenter(train_part, config, args.segmenter, classes=12 if args.data else 6)
     segmenter = load_segmenter(args.segmenter)
     ceiling = semantic_scores(segmenter, config, held)  # the real photos
     xs, ys = sample_batch(held, config, 4)
 
     rows, pictures = [], {}
-    for step, model in _models(run):
+    steps = config.steps_per_epoch or max(1, len(train_part) // config.batch_size)
+    for step, model in _models(run, steps):
         translator = Translator(model.generator, config)
         keras.utils.set_random_seed(0)
         result = {"step": step, **score(translator, held, segmenter=segmenter),
@@ -160,12 +182,24 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(result)
         print({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()},
               flush=True)
-        if step in SHOWN_STEPS:
+        if step in SHOWN_STEPS and not args.data:
             pictures[step] = np.asarray(translator(xs))
     final_steps = rows[-1]["step"]
     pictures.setdefault(final_steps, np.asarray(Translator(model.generator, config)(xs)))
 
     docs = Path(args.docs)
+    if not args.data:  # else numbers only: those images may not be shown
+        _figures(args, pictures, rows, ceiling, xs, ys, final_steps, docs, held, segmenter)
+    _table(args, argv, rows, ceiling, where)
+    return 0
+
+
+def _figures(args, pictures, rows, ceiling, xs, ys, final_steps, docs, held, segmenter):
+    import numpy as np
+
+    from experiments.common import checkerboard, score
+    from pix2pix_tf.translator import Translator
+
     docs.mkdir(parents=True, exist_ok=True)
     _figure_steps(pictures, np.asarray(xs), np.asarray(ys), docs / "reference_steps.png")
     _figure_curves(rows, ceiling, docs / "reference_curves.png")
@@ -177,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"step": demo_steps, "run": "first command",
                      **score(demo, held, segmenter=segmenter), **checkerboard(demo, held)})
 
+
+def _table(args, argv, rows, ceiling, where):
+    from experiments.common import write_results
+
     table = ["| run | step | L1 | PSNR (dB) | SSIM | semantic pixel acc. | class IoU | "
              "checkerboard energy |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -185,20 +223,19 @@ def main(argv: list[str] | None = None) -> int:
                      f"{r['class_iou']:.3f} | {r['checkerboard']:.2e} |")
     table.append(f"| real photos (ceiling) | — | 0 | — | 1 | {ceiling['pixel_acc']:.3f} | "
                  f"{ceiling['class_iou']:.3f} | {rows[0]['checkerboard_targets']:.2e} |")
-    notes = (f"Scored on {len(held)} built-in pairs no run trains on (seed 2,000,000), "
+    notes = (f"Scored on {where}, "
              "inference mode image_stats, float32. Semantic: a segmenter trained on the "
-             "built-in train split's photos -> label maps (6 classes), applied to the "
+             "run's training pairs' photos -> label maps, applied to the "
              "generated photos and compared with the input label map (the paper's "
-             "FCN-score); the real photos' score is its ceiling. The look (brick colour, "
-             "shutters, lit windows) is drawn at random per picture, so L1/PSNR/SSIM "
-             "against the one target reward the average look; the semantic score measures "
-             "what the label map fixes.")
-    write_results(Path(args.results), "The reference run, held-out, every 1,000 steps",
+             "FCN-score); the real photos' score is its ceiling. A label map leaves the "
+             "look open (built-in set: brick colour, shutters, lit windows are drawn at "
+             "random per picture), so L1/PSNR/SSIM against the one target reward the "
+             "average look; the semantic score measures what the label map fixes.")
+    write_results(Path(args.results), "The reference run, held out, at every checkpoint",
                   "python -m experiments.reference " + " ".join(
                       sys.argv[1:] if argv is None else argv), table, notes,
                   rows + [{"run": "real photos", **ceiling}])
     print("\n".join(table))
-    return 0
 
 
 if __name__ == "__main__":
