@@ -40,7 +40,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # command's budget, experiments/results/first_command.md).
     "paper": {"upsample": "transpose"},
     # A half-width U-Net (ngf 32): 13.6M parameters, a ~14 MB int8 .tflite and ~1/4 of
-    # the paper generator's FLOPs (numbers in the README, Export).
+    # the paper generator's FLOPs (numbers in docs/studies.md, the mobile preset).
     "mobile": {"generator_filters": 32},
     # junyanz/pytorch-CycleGAN-and-pix2pix as run by its facades script (train_pix2pix.sh):
     # row by row in docs/studies.md ("--preset reference").

@@ -3,7 +3,7 @@
 - "default": one device (the GPU if there is one, else the CPU).
 - "mirrored": every local GPU (or, without GPUs, every logical CPU device) in sync.
 - "multiworker": MultiWorkerMirroredStrategy across machines; each worker runs the
-  same command with its own `TF_CONFIG` (see the README).
+  same command with its own `TF_CONFIG` (see docs/distributed.md).
 - "tpu": TPUStrategy, where a TPU is reachable.
 
 `--batch-size` is the *global* batch: each of the N replicas gets batch/N per step,
@@ -37,7 +37,8 @@ def make_strategy(strategy: str | tf.distribute.Strategy | None = None) -> tf.di
     if strategy == "multiworker":
         if "TF_CONFIG" not in os.environ:
             raise ConfigError("--strategy multiworker needs the TF_CONFIG environment variable "
-                             "(cluster addresses and this worker's index); see the README.")
+                             "(cluster addresses and this worker's index); see "
+                             "docs/distributed.md.")
         return tf.distribute.MultiWorkerMirroredStrategy()
     if strategy == "tpu":
         try:
