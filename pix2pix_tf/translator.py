@@ -72,11 +72,89 @@ PRECISIONS = ("float32", "as_trained")
 # --- the steps, each one function, shared with the data pipeline -----------------------
 
 def decode(contents: tf.Tensor, channels: int) -> tf.Tensor:
-    """Encoded image bytes (JPEG, PNG, BMP, GIF) -> uint8 (H, W, channels)."""
+    """Encoded image bytes (JPEG, PNG, BMP, GIF) -> uint8 (H, W, channels), upright: a
+    JPEG's EXIF orientation is applied (as cameras and phones mean it, as browsers and
+    `PIL.ImageOps.exif_transpose` show it)."""
     img = tf.io.decode_image(contents, channels=channels, dtype=tf.uint8,
                              expand_animations=False)
     img.set_shape([None, None, channels])
-    return img
+    return apply_orientation(img, exif_orientation(contents))
+
+
+# The EXIF block sits in an APP1 segment near the start of the file (at most 64 KB).
+_EXIF_SCAN = 65536
+_ORIENTATION_TAG = 0x0112
+
+
+def exif_orientation(contents: tf.Tensor) -> tf.Tensor:
+    """The EXIF orientation (1..8) of JPEG bytes, in TensorFlow ops (so the data pipeline
+    and the SavedModel's `serving_bytes` read it too); 1 for other formats, no EXIF, a
+    damaged block or a value out of range."""
+    raw = tf.cast(tf.io.decode_raw(tf.strings.substr(contents, 0, _EXIF_SCAN), tf.uint8),
+                  tf.int32)
+    n = tf.size(raw)
+    data = tf.concat([raw, tf.zeros([16], tf.int32)], 0)  # reads past the end give 0
+
+    def byte(i):
+        i = tf.convert_to_tensor(i)
+        inside = tf.logical_and(i >= 0, i < n)
+        return tf.where(inside, tf.gather(data, tf.clip_by_value(i, 0, n + 15)), 0)
+
+    def u16(i, little):
+        return tf.where(little, byte(i) + 256 * byte(i + 1), 256 * byte(i) + byte(i + 1))
+
+    def u32(i, little):
+        return tf.where(little, u16(i, little) + 65536 * u16(i + 2, little),
+                        65536 * u16(i, little) + u16(i + 2, little))
+
+    big = tf.constant(False)
+    exif_id = [0x45, 0x78, 0x69, 0x66, 0, 0]  # "Exif\0\0"
+
+    def walking(pos, found):
+        return tf.logical_and(tf.logical_and(found < 0, pos + 4 <= n), byte(pos) == 0xFF)
+
+    def segment(pos, found):  # one marker segment: FF xx, length (big-endian, >= 2)
+        marker = byte(pos + 1)
+        is_exif = tf.equal(marker, 0xE1)
+        for k, v in enumerate(exif_id):
+            is_exif = tf.logical_and(is_exif, tf.equal(byte(pos + 4 + k), v))
+        length = tf.maximum(u16(pos + 2, big), 2)
+        stop = tf.logical_or(tf.equal(marker, 0xDA), tf.equal(marker, 0xD9))  # SOS, EOI
+        found = tf.where(is_exif, pos + 10, tf.where(stop, 0, -1))
+        return pos + 2 + length, found
+
+    is_jpeg = tf.logical_and(tf.equal(byte(0), 0xFF), tf.equal(byte(1), 0xD8))
+    _, tiff = tf.while_loop(walking, segment, (tf.constant(2), tf.where(is_jpeg, -1, 0)),
+                            maximum_iterations=256)
+    tiff = tf.where(tf.logical_and(is_jpeg, tiff > 0), tiff, -1)
+    little = tf.logical_and(tf.equal(byte(tiff), 0x49), tf.equal(byte(tiff + 1), 0x49))
+    motorola = tf.logical_and(tf.equal(byte(tiff), 0x4D), tf.equal(byte(tiff + 1), 0x4D))
+    valid = tf.logical_and(tiff > 0, tf.logical_or(little, motorola))
+    ifd = tiff + u32(tiff + 4, little)
+    entries = ifd + 2 + 12 * tf.range(tf.clip_by_value(u16(ifd, little), 0, 256))
+    match = tf.equal(u16(entries, little), _ORIENTATION_TAG)
+    value = tf.reduce_max(tf.concat([tf.where(match, u16(entries + 8, little), 0), [0]], 0))
+    ok = tf.logical_and(valid, tf.logical_and(value >= 1, value <= 8))
+    return tf.where(ok, value, 1)
+
+
+def apply_orientation(img: tf.Tensor, orientation: tf.Tensor) -> tf.Tensor:
+    """An image (H, W, C) as stored -> upright, for EXIF `orientation` 1..8 (what
+    `PIL.ImageOps.exif_transpose` does)."""
+    def transpose():
+        return tf.transpose(img, [1, 0, 2])
+
+    branches = [lambda: img,                                   # 1: as stored
+                lambda: tf.image.flip_left_right(img),         # 2: mirrored
+                lambda: tf.image.rot90(img, 2),                # 3: upside down
+                lambda: tf.image.flip_up_down(img),            # 4: mirrored, upside down
+                transpose,                                     # 5
+                lambda: tf.image.rot90(img, 3),                # 6: the phone held upright
+                lambda: tf.image.rot90(transpose(), 2),        # 7
+                lambda: tf.image.rot90(img, 1)]                # 8
+    out = tf.switch_case(tf.clip_by_value(orientation, 1, 8) - 1, branches)
+    out.set_shape([None, None, img.shape[-1]])
+    return out
 
 
 def to_channels(img: tf.Tensor, channels: int) -> tf.Tensor:
