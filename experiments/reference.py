@@ -20,8 +20,8 @@ With `--data`, a run on other labels -> photo pairs trained with `--val-fraction
 numbers only (no pictures); the segmenter is trained on the run's training part:
 
     python -m pix2pix_tf train --data ../shared/data/facades/train --direction BtoA \
-        --val-fraction 0.1 --out runs/facades_ref_128 --image-size 128 --epochs 10 \
-        --lr-schedule linear_decay --decay-epochs 5 --save-every 1 --keep-checkpoints 25 \
+        --val-fraction 0.1 --out runs/facades_ref_128 --image-size 128 --epochs 8 \
+        --lr-schedule linear_decay --decay-epochs 4 --save-every 1 --keep-checkpoints 25 \
         --seed 0 --verbose 2
     python -m experiments.reference --run runs/facades_ref_128 \
         --data ../shared/data/facades/train --segmenter runs/segmenter_facades_128.keras \

@@ -467,7 +467,7 @@ class Pix2PixConfig:
             raise DataError(f"{path}: not a Pix2PixConfig file (a JSON "
                             f"{type(d).__name__}, not an object).")
         try:
-            return cls.from_dict(d, source=str(path))
+            return cls.from_dict(_with_saved_defaults(d), source=str(path))
         except (TypeError, ValueError) as e:
             raise DataError(f"{path}: invalid config: {e}") from None
 
@@ -478,7 +478,17 @@ def loaded_architecture(config: dict | None) -> dict | None:
     A model file keeps no precision: a loaded network computes in Keras' global policy
     (float32 unless set), as its exports do; precision="auto" is for training.
     """
-    return {**config, "precision": None} if isinstance(config, dict) else config
+    if not isinstance(config, dict):
+        return config
+    return {**_with_saved_defaults(config), "precision": None}
+
+
+# Defaults that changed: a file written before keeps what it was trained with.
+_SAVED_BEFORE = {"upsample": "transpose"}  # resize became the default on 2026-12-04
+
+
+def _with_saved_defaults(d: dict) -> dict:
+    return {**_SAVED_BEFORE, **d}
 
 
 def as_config(config: Pix2PixConfig | dict | None) -> Pix2PixConfig:

@@ -196,7 +196,7 @@ def translate_with_ray(model: str | os.PathLike, inputs: list[str | os.PathLike]
     if options.get("inference_mode") == "batch_stats":
         print("note: inference_mode batch_stats draws dropout per call: outputs depend on "
               "which actor translates which batch (not reproducible across runs).")
-    from pix2pix_tf.translator import LAYOUTS
+    from pix2pix_tf.preprocessor import LAYOUTS
 
     if layout not in LAYOUTS:
         raise ConfigError(f"`layout` must be one of {LAYOUTS}. Received: {layout!r}")

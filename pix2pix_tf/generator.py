@@ -16,6 +16,7 @@ from pix2pix_tf.layers import (
     precision_scope,
     upsampling_conv,
 )
+from pix2pix_tf.preprocessor import Preprocessor
 
 
 def _stats(c: Pix2PixConfig) -> str:
@@ -113,16 +114,12 @@ class Generator(keras.Model):
         self.preprocessor_recorded = True
 
     def get_config(self) -> dict:
-        from pix2pix_tf.translator import Preprocessor
-
         return {"config": self.pix2pix_config.architecture(), "name": self.name,
                 "trainable": self.trainable,
                 "preprocessor": Preprocessor.from_config(self.pix2pix_config).to_dict()}
 
     @classmethod
     def from_config(cls, config: dict) -> Generator:
-        from pix2pix_tf.translator import Preprocessor
-
         config = dict(config)
         recorded = config.pop("preprocessor", None)
         architecture = as_config(loaded_architecture(config.pop("config", None)))

@@ -106,3 +106,17 @@ def test_presets():
     assert mobile.generator_filters == 32 and mobile.image_size == (128, 128)
     with pytest.raises(ValueError, match="preset"):
         Pix2PixConfig.preset("tiny")
+
+
+def test_a_run_config_written_before_upsample_existed_loads_as_transpose(tmp_path):
+    """Resize became the default later: an older run resumes with what it trained."""
+    import json
+
+    path = tmp_path / "config.json"
+    Pix2PixConfig(image_size=32).save(path)
+    d = json.loads(path.read_text())
+    d.pop("upsample")
+    path.write_text(json.dumps(d))
+    assert Pix2PixConfig.load(path).upsample == "transpose"
+    Pix2PixConfig(image_size=32).save(path)
+    assert Pix2PixConfig.load(path).upsample == "resize"

@@ -17,10 +17,12 @@ from pix2pix_tf.export.__main__ import main as export_main
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
-    """A 32x32 generator trained briefly on the built-in data (int8 needs real weights)."""
+    """A 32x32 generator trained briefly on the built-in data (int8 needs real weights),
+    with the paper's transposed convolutions (their phase form and int8 interleave are
+    what the exports must get right; the default resize decoder: its own test below)."""
     run = tmp_path_factory.mktemp("export") / "run"
     c = tiny_config(generator_filters=8, discriminator_filters=8, steps_per_epoch=40, epochs=2,
-                    sample_every=0)
+                    sample_every=0, upsample="transpose")
     train(c, run, verbose=0)
     return run
 

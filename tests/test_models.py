@@ -158,7 +158,7 @@ def test_generator_uses_the_phase_form_only_at_float32_inference():
 
     from pix2pix_tf.layers import Conv2DTranspose
 
-    g = build_generator(tiny_config())
+    g = build_generator(tiny_config(upsample="transpose"))
     ups = [layer for layer in g.layers if isinstance(layer, Conv2DTranspose)]
     assert len(ups) == tiny_config().unet_depth and all(u.phase_inference for u in ups)
     x = np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
@@ -179,7 +179,7 @@ def test_generator_files_saved_with_keras_transposed_convolutions_still_load(tmp
 
     with monkeypatch.context() as m:
         m.setattr(layers_module, "Conv2DTranspose", keras.layers.Conv2DTranspose)
-        old = build_generator(tiny_config())
+        old = build_generator(tiny_config(upsample="transpose"))
         assert type(old.get_layer("up1_conv")) is keras.layers.Conv2DTranspose
         assert type(old.get_layer("output_conv")) is keras.layers.Conv2DTranspose
         old.save(tmp_path / "old.keras")

@@ -212,3 +212,21 @@ def test_fit_validation_metrics_are_the_contracts():
     assert logs["ssim"] == pytest.approx(float(np.mean(ssim(y, fake))), abs=1e-4)
     assert logs["psnr"] == pytest.approx(float(np.mean(psnr(y, fake))), abs=1e-3)
     assert logs["l1"] == pytest.approx(float(np.mean(np.abs(y - fake))), abs=1e-5)
+
+
+def test_the_generator_does_not_import_the_translator():
+    """One direction: translator -> generator -> preprocessor (the contract's steps)."""
+    import ast
+    from pathlib import Path
+
+    import pix2pix_tf
+
+    root = Path(pix2pix_tf.__file__).parent
+
+    def imports(name):
+        tree = ast.parse((root / f"{name}.py").read_text())
+        return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+
+    assert "pix2pix_tf.translator" not in imports("generator") | imports("preprocessor")
+    assert "pix2pix_tf.generator" not in imports("preprocessor")
+    assert "pix2pix_tf.generator" in imports("translator")

@@ -14,7 +14,7 @@ import tensorflow as tf
 from pix2pix_tf.config import Pix2PixConfig
 from pix2pix_tf.data.sources import PairSource
 from pix2pix_tf.errors import DataError
-from pix2pix_tf.translator import decode, fit_to_model, to_channels, to_unit_range
+from pix2pix_tf.preprocessor import decode, fit_to_model, to_channels, to_unit_range
 
 AUTOTUNE = tf.data.AUTOTUNE
 
