@@ -107,7 +107,7 @@ def export_onnx(generator, path: str | os.PathLike, opset: int = DEFAULT_OPSET,
     if config is not None:
         import json
 
-        from pix2pix_tf.translator import Preprocessor
+        from pix2pix_tf.preprocessor import Preprocessor
 
         entry = model.metadata_props.add()
         entry.key, entry.value = "pix2pix_tf", json.dumps(

@@ -50,7 +50,7 @@ def bytes_function(generator, preprocessor, training: bool = False):
     """
     import tensorflow as tf
 
-    from pix2pix_tf.translator import decode, resize
+    from pix2pix_tf.preprocessor import decode, resize
 
     pre = preprocessor
     h, w = pre.image_size
@@ -133,7 +133,7 @@ def export_savedmodel(generator, out_dir: str | os.PathLike, name: str = "genera
     """
     import tensorflow as tf
 
-    from pix2pix_tf.translator import Preprocessor
+    from pix2pix_tf.preprocessor import Preprocessor
 
     contract = config if config is not None else getattr(generator, "pix2pix_config", None)
     pre = Preprocessor.from_config(contract) if contract is not None else None

@@ -161,7 +161,7 @@ def describe(generator, quantization: str, io: str, config=None) -> dict:
     direction = getattr(config, "direction", None)
     preprocessor = None
     if config is not None:
-        from pix2pix_tf.translator import Preprocessor
+        from pix2pix_tf.preprocessor import Preprocessor
 
         preprocessor = Preprocessor.from_config(config).to_dict()
     return {
