@@ -50,7 +50,7 @@ def bytes_function(generator, preprocessor, training: bool = False):
     """
     import tensorflow as tf
 
-    from pix2pix_tf.preprocessor import decode, resize
+    from pix2pix_tf.preprocessor import decode
 
     pre = preprocessor
     h, w = pre.image_size
@@ -68,12 +68,8 @@ def bytes_function(generator, preprocessor, training: bool = False):
         return pre.prepare(image), tf.shape(image)[:2]
 
     def finish(args):
-        rgb, size = args
-        if pre.fit == "resize":  # back to the image's size (`Preprocessor.restore`)
-            rgb = tf.cond(tf.reduce_all(size == [h, w]), lambda: rgb,
-                          lambda: resize(rgb, size))
-        pixels = tf.clip_by_value(tf.floor((rgb + 1.0) * 127.5 + 0.5), 0.0, 255.0)
-        return tf.io.encode_png(tf.cast(pixels, tf.uint8))
+        rgb, size = args  # step 6 as `translate` runs it (`Preprocessor.restore`)
+        return tf.io.encode_png(pre.output(rgb, size))
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=INPUT),
                                   tf.TensorSpec([None], tf.string, name=KEY)])

@@ -138,10 +138,16 @@ def to_unit_range(pixels: tf.Tensor) -> tf.Tensor:
     return tf.clip_by_value(pixels, 0.0, 255.0) / 127.5 - 1.0
 
 
+def output_pixels(images) -> tf.Tensor:
+    """Step 6 in TensorFlow ops (eager, tf.data, the SavedModel's graph): images in
+    [-1, 1] -> uint8 pixels, round half up (grayscale stays 1 channel)."""
+    x = tf.cast(images, tf.float32)
+    return tf.cast(tf.clip_by_value(tf.floor((x + 1.0) * 127.5 + 0.5), 0.0, 255.0), tf.uint8)
+
+
 def to_pixels(images) -> np.ndarray:
-    """Step 6: images in [-1, 1] -> uint8 pixels (round half up; grayscale stays 1 channel)."""
-    images = np.asarray(images, dtype=np.float32)
-    return np.clip(np.floor((images + 1.0) * 127.5 + 0.5), 0, 255).astype(np.uint8)
+    """Step 6 as NumPy: `output_pixels` of `images`."""
+    return output_pixels(np.asarray(images, dtype=np.float32)).numpy()
 
 
 # --- the contract's parameters -----------------------------------------------------------
@@ -259,9 +265,16 @@ class Preprocessor:
     def restore(self, rgb, size: tuple[int, int]) -> np.ndarray:
         """Step 6: RGB in [-1, 1] at the model's size -> uint8 pixels of the output: at
         the input's `size` for "resize", the model's size for "crop"."""
-        if self.fit == "resize" and tuple(size) != tuple(self.image_size):
-            rgb = resize(rgb, size)
-        return to_pixels(rgb)
+        return self.output(rgb, tf.constant(size, tf.int32)).numpy()
+
+    def output(self, rgb, size) -> tf.Tensor:
+        """`restore` in TensorFlow ops, `size` a tensor (the SavedModel's serving_bytes
+        runs this very function in its graph)."""
+        rgb = tf.cast(rgb, tf.float32)
+        if self.fit == "resize":
+            same = tf.reduce_all(tf.equal(size, tf.constant(self.image_size, tf.int32)))
+            rgb = tf.cond(same, lambda: rgb, lambda: resize(rgb, size))
+        return output_pixels(rgb)
 
 
 # --- the network of step 5 ---------------------------------------------------------------
