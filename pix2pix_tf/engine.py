@@ -125,15 +125,11 @@ class TranslateBatch:
 
 def _plan(files: list[Path], out_dir: Path, overwrite: bool):
     """(to do, their output names where not `stem.png`, outputs already there)."""
-    from pix2pix_tf.translate import output_names
+    from pix2pix_tf.translate import output_targets
 
-    inputs = {f.resolve() for f in files}
     todo, names, skipped = [], {}, []
-    for f, name in zip(files, output_names(files)):
-        target = out_dir / name
-        if target.resolve() in inputs:
-            raise DataError(f"{target}: is one of the inputs; choose another --out "
-                            "(translate never overwrites its inputs).")
+    for f, target in zip(files, output_targets(files, out_dir)):
+        name = target.name
         if target.exists() and not overwrite:
             skipped.append(target)
             continue

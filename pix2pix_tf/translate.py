@@ -88,15 +88,21 @@ def _check_native(translator: Translator, files: list[Path], layout: str) -> Non
             raise DataError(f"{path}: {e}") from None
 
 
-def _targets(files: list[Path], out_dir: Path, overwrite: bool) -> list[Path]:
-    """The output path of each input; refuses (before anything is written) to overwrite
-    an input, or an existing file unless `overwrite`."""
+def output_targets(files: list[Path], out_dir: Path) -> list[Path]:
+    """The output path of each input (`output_names` in `out_dir`), for `translate` and
+    `--engine ray` alike; refuses, before anything is written, a target that is an input."""
     targets = [out_dir / n for n in output_names(files)]
     inputs = {f.resolve() for f in files}
     for target in targets:
         if target.resolve() in inputs:
             raise DataError(f"{target}: is one of the inputs; choose another --out "
                             "(translate never overwrites its inputs).")
+    return targets
+
+
+def _targets(files: list[Path], out_dir: Path, overwrite: bool) -> list[Path]:
+    """`output_targets`, refusing an existing file unless `overwrite`."""
+    targets = output_targets(files, out_dir)
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
