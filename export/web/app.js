@@ -25,8 +25,10 @@ const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
 const status = (text) => { $('status').textContent = text; };
 
-// Pixels as stored in the file: no colour management, no premultiplied alpha.
-const BITMAP = {colorSpaceConversion: 'none', premultiplyAlpha: 'none'};
+// Pixels as stored in the file: no colour management, no premultiplied alpha; upright
+// (EXIF orientation applied, as Python's decode does).
+const BITMAP = {colorSpaceConversion: 'none', premultiplyAlpha: 'none',
+                imageOrientation: 'from-image'};
 const TIMED_RUNS = 5;
 
 // What the page did, for tests and for anyone in the console.
