@@ -134,7 +134,7 @@ def draw_screenshot(path: Path, work: Path, run: Path) -> None:
         for index, (u0, v0, u1, v1) in ((3, (0.1, 0.4, 0.9, 0.43)),   # a balcony
                                         (1, (0.12, 0.72, 0.3, 0.86)),  # a window
                                         (2, (0.74, 0.72, 0.88, 1.0))):  # a door
-            page.tap(f"#palette button[data-index='{index}']")
+            page.click(f"#palette button[data-index='{index}']")  # (see tests/test_phone.py)
             phone.wait_state(page, f"window.pix2pix.draw.colour === {index}")
             _finger(cdp, [at(u0, v0), at((u0 + u1) / 2, (v0 + v1) / 2), at(u1, v1)])
         phone.wait_state(page, done)

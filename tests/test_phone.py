@@ -220,7 +220,7 @@ def test_the_phone_draws_a_facade_and_translates_each_stroke(tiny_export, tmp_pa
                     box["y"] + (v + 0.5) / 32 * box["height"])
 
         def choose(index):
-            page.tap(f"#palette button[data-index='{index}']")
+            page.click(f"#palette button[data-index='{index}']")
             ph.wait_state(page, f"window.pix2pix.draw.colour === {index}")
             assert page.get_attribute(f"#palette button[data-index='{index}']",
                                       "aria-checked") == "true"
@@ -232,7 +232,10 @@ def test_the_phone_draws_a_facade_and_translates_each_stroke(tiny_export, tmp_pa
         assert (after[20:28, 3:10] == door).all()
         assert (after[:20] == start[:20]).all() and (after[28:] == start[28:]).all()
 
-        page.tap("#tool")  # (a tap's click arrives a moment after tap() returns)
+        # Buttons after the finger's drag are clicked, not tapped: a tap soon after a
+        # touch sequence can be taken for the second half of a double tap (a zoom), and
+        # its click never comes (seen once under CI load).
+        page.click("#tool")
         ph.wait_state(page, "window.pix2pix.draw.tool === 'brush'")
         assert page.inner_text("#tool") == "Tool: brush"
         choose(1)  # window
@@ -245,7 +248,7 @@ def test_the_phone_draws_a_facade_and_translates_each_stroke(tiny_export, tmp_pa
         assert (brushed[20:28, 3:10] == door).all()
 
         version = page.evaluate("window.pix2pix.draw.version")
-        page.tap("#clear")
+        page.click("#clear")
         ph.wait_state(page, f"window.pix2pix.draw.version > {version}")
         cleared = latest(page)
         assert not (cleared == door).all(axis=-1).any()
