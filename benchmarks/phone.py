@@ -73,9 +73,21 @@ def _train_and_export(work: Path, name: str, size: int, steps: int, train_dir: P
     return out
 
 
+def _save_page(page, raw: Path, path: Path) -> None:
+    """The whole page to `path`: 360 CSS px wide at 2x, shrunk by 2/3 and
+    palette-reduced (< 300 KB for the repository)."""
+    from PIL import Image
+
+    page.screenshot(path=str(raw), full_page=True)
+    with Image.open(raw) as im:
+        small = im.convert("RGB").resize((im.width * 2 // 3, im.height * 2 // 3),
+                                         Image.LANCZOS)
+        small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} KB)")
+
+
 def screenshot(path: Path, work: Path, steps: int) -> None:
     """Trains, exports, builds the site and saves the phone-sized page to `path`."""
-    from PIL import Image
 
     from pix2pix_tf.export import phone
     from pix2pix_tf.export.site import build_site
@@ -91,14 +103,7 @@ def screenshot(path: Path, work: Path, steps: int) -> None:
         page = phone.open_page(context, f"{server.url}?accelerator=wasm")
         phone.translate_file(page, shown / "chelsea.png")
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
-        raw = work / "raw.png"
-        page.screenshot(path=str(raw), full_page=True)
-    with Image.open(raw) as im:
-        # 360 CSS px wide at 2x, palette-reduced: < 300 KB for the repository.
-        small = im.convert("RGB").resize((im.width * 2 // 3, im.height * 2 // 3),
-                                         Image.LANCZOS)
-        small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} KB)")
+        _save_page(page, work / "raw.png", path)
 
 
 def _finger(cdp, points) -> None:
@@ -111,7 +116,6 @@ def _finger(cdp, points) -> None:
 def draw_screenshot(path: Path, work: Path, run: Path) -> None:
     """The drawing mode on the phone: `run` (built-in label maps) exported to int8,
     two strokes drawn by a finger, the page saved to `path`."""
-    from PIL import Image
 
     from pix2pix_tf.export import phone, run_export
     from pix2pix_tf.export.site import build_site
@@ -139,13 +143,7 @@ def draw_screenshot(path: Path, work: Path, run: Path) -> None:
             _finger(cdp, [at(u0, v0), at((u0 + u1) / 2, (v0 + v1) / 2), at(u1, v1)])
         phone.wait_state(page, done)
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
-        raw = work / "raw_draw.png"
-        page.screenshot(path=str(raw), full_page=True)
-    with Image.open(raw) as im:
-        small = im.convert("RGB").resize((im.width * 2 // 3, im.height * 2 // 3),
-                                         Image.LANCZOS)
-        small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} KB)")
+        _save_page(page, work / "raw_draw.png", path)
 
 
 def latency(results: Path | None, work: Path, steps: int, repeats: int,
