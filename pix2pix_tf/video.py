@@ -39,6 +39,70 @@ def _open(path: Path):
     return container
 
 
+def write_video(frames, path: str | os.PathLike, fps: float = 24,
+                overwrite: bool = False) -> Path:
+    """Encodes uint8 RGB frames as an H.264 video (written whole, then renamed).
+
+    Args:
+        frames: an iterable of (height, width, 3) uint8 arrays, all the same size
+            (even width and height: H.264's yuv420p needs them).
+        path: the output file (`.mp4` recommended); its folder is created.
+        fps: frames per second.
+        overwrite: replace an existing file.
+
+    Returns:
+        `path`, as a `Path`.
+
+    Example:
+    ```python
+    write_video([np.zeros((64, 64, 3), np.uint8)] * 12, "clip.mp4", fps=12)
+    ```
+    """
+    import av
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise DataError(f"{path}: already exists; nothing was written.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix or '.mp4'}")
+    try:
+        with av.open(str(tmp), "w") as out:
+            stream = None
+            for i, frame in enumerate(frames):
+                frame = np.ascontiguousarray(frame)
+                if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[-1] != 3:
+                    raise DataError(f"{path}: frame {i} must be uint8 (height, width, 3). "
+                                    f"Received: dtype={frame.dtype}, shape={frame.shape}")
+                if stream is None:
+                    height, width = frame.shape[:2]
+                    if width % 2 or height % 2:
+                        raise DataError(f"{path}: frames of {width}x{height}; H.264 "
+                                        "(yuv420p) needs an even width and height.")
+                    stream = out.add_stream("libx264", rate=fps)
+                    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+                    stream.options = {"crf": "18"}
+                elif frame.shape[:2] != (height, width):
+                    raise DataError(f"{path}: frame {i} is {frame.shape[1]}x{frame.shape[0]}, "
+                                    f"the first was {width}x{height}.")
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                    out.mux(packet)
+            if stream is None:
+                raise DataError(f"{path}: no frames to write.")
+            for packet in stream.encode():
+                out.mux(packet)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+    return path
+
+
+def read_video(path: str | os.PathLike) -> list[np.ndarray]:
+    """Decodes every frame of a video as a (height, width, 3) uint8 RGB array."""
+    with _open(Path(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
 def translate_video(translator, source: str | os.PathLike, target: str | os.PathLike,
                     batch_size: int = 8, progress: bool = True,
                     overwrite: bool = False) -> dict:

@@ -7,7 +7,7 @@ import pytest
 from conftest import tiny_config
 
 from pix2pix_tf import DataError, build_generator
-from pix2pix_tf.video import translate_video
+from pix2pix_tf.video import read_video, translate_video, write_video
 
 av = pytest.importorskip("av")
 
@@ -115,3 +115,20 @@ def test_video_never_overwrites_an_existing_file_or_its_input(tmp_path, generato
         translate_video(t, src, src, progress=False, overwrite=True)
     translate_video(t, src, tmp_path / "out.mp4", progress=False, overwrite=True)
     assert _probe(tmp_path / "out.mp4")[0] == 2
+
+
+def test_write_video_and_read_video_round_trip(tmp_path):
+    frames = [np.full((32, 48, 3), 40 * i, np.uint8) for i in range(6)]
+    path = write_video(frames, tmp_path / "clip.mp4", fps=6)
+    back = read_video(path)
+    assert len(back) == 6 and back[0].shape == (32, 48, 3)
+    assert max(np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(frames, back)) < 2
+    assert _probe(path)[1] == 6
+    with pytest.raises(DataError, match="already exists"):
+        write_video(frames, path)
+    for bad, match in (([np.zeros((31, 48, 3), np.uint8)], "even"), ([], "no frames"),
+                       ([np.zeros((32, 48), np.uint8)], "must be uint8"),
+                       ([frames[0], np.zeros((16, 16, 3), np.uint8)], "the first was")):
+        with pytest.raises(DataError, match=match):
+            write_video(bad, tmp_path / "bad.mp4")
+        assert not list(tmp_path.glob("*bad*"))  # nothing half-written is left
