@@ -69,13 +69,38 @@ def _resumed_config(config: Pix2PixConfig, run_dir, data) -> Pix2PixConfig:
 _NOT_SET = object()
 
 
-def _sigterm_as_interrupt():
+class _StopOnSignal(keras.callbacks.Callback):
+    """Raises KeyboardInterrupt at the next batch or epoch end once a signal was received.
+
+    The SIGTERM handler raises at once, but Python runs a handler wherever the main
+    thread happens to be, and an exception raised inside a finaliser or a library's
+    catch-all is swallowed; training would then go on. This callback (the last one, so
+    the epoch's state is kept first) makes the interrupt stick.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.signum: int | None = None
+
+    def _check(self):
+        if self.signum is not None:
+            raise KeyboardInterrupt(f"signal {self.signum}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check()
+
+
+def _sigterm_as_interrupt(stop: _StopOnSignal):
     """Makes SIGTERM (a scheduler's preemption, `kill`) interrupt training as Ctrl-C
     does, so the newest completed epoch is saved; returns the handler it replaced."""
     if threading.current_thread() is not threading.main_thread():
         return _NOT_SET  # only the main thread may set handlers
 
     def interrupt(signum, frame):
+        stop.signum = signum
         raise KeyboardInterrupt(f"signal {signum}")
 
     return signal.signal(signal.SIGTERM, interrupt)
@@ -221,6 +246,8 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
         all_callbacks.append(keras.callbacks.TensorBoard(str(layout.logs(run_dir)),
                                                          write_graph=False))
     all_callbacks.extend(callbacks)
+    stop_on_signal = _StopOnSignal()
+    all_callbacks.append(stop_on_signal)  # last: every epoch-end bookkeeping runs first
 
     print(f"Training on {source.description}: {steps} steps/epoch, batch {config.batch_size}, "
           f"{config.height}x{config.width}, {config.direction}, epochs {initial_epoch + 1}.."
@@ -230,7 +257,7 @@ def _train_locked(config, run_dir, worker, strategy, data, validation_data, resu
     # Every `validate_every`-th epoch and the last (Keras counts epochs from 1 here).
     validation_freq = [e for e in range(initial_epoch + 1, config.epochs + 1)
                        if e % config.validate_every == 0 or e == config.epochs]
-    previous_sigterm = _sigterm_as_interrupt()
+    previous_sigterm = _sigterm_as_interrupt(stop_on_signal)
     try:
         model.fit(train_ds, epochs=config.epochs, initial_epoch=initial_epoch,
                   steps_per_epoch=steps, validation_data=val_ds, callbacks=all_callbacks,

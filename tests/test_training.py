@@ -363,6 +363,29 @@ def test_an_interrupt_writes_the_last_completed_epoch_and_resume_is_bit_exact(tm
         np.testing.assert_array_equal(wa, wb)
 
 
+def test_a_sigterm_whose_interrupt_is_swallowed_still_stops_training(tmp_path):
+    """Python runs a signal handler wherever the main thread is; code that swallows the
+    KeyboardInterrupt it raises (a finaliser, a catch-all) must not keep training going."""
+    import os
+    import signal
+
+    class SwallowingSigterm(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    for _ in range(1000):  # the handler runs between these bytecodes
+                        pass
+                except BaseException:  # noqa: BLE001 - what some library code does
+                    pass
+
+    c = tiny_config(steps_per_epoch=2, sample_every=0, epochs=6)
+    with pytest.raises(KeyboardInterrupt):
+        train(c, tmp_path / "run", callbacks=[SwallowingSigterm()], verbose=0)
+    assert latest_checkpoint(tmp_path / "run" / "checkpoints")[1] == 2
+    assert signal.getsignal(signal.SIGTERM) is not None  # the previous handler is back
+
+
 def test_save_every_minutes_is_checked():
     from pix2pix_tf.errors import ConfigError
 
