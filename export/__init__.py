@@ -210,6 +210,8 @@ def run_export(model: str | os.PathLike, formats: str | list[str] = "savedmodel,
     # data has enough of them, so the PSNR bar is met on images the model never saw.
     inputs, data_description = sample_inputs(
         config, representative_data, num_verify + calibration_samples, model, seed=0)
+    # The run records its data by absolute path; under the working folder, say it short.
+    data_description = data_description.replace(os.getcwd().rstrip(os.sep) + os.sep, "")
     print(f"Verifying (and calibrating) on {data_description}.")
     check = inputs[:num_verify]
     calibration = (inputs[num_verify:] if len(inputs) > num_verify
