@@ -21,6 +21,11 @@ NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} |To enab
                    r"following instructions|oneDNN custom operations)")
 
 
+# A Python warning starts with the file that raised it (`/home/you/.../pipeline.py:126:
+# UserWarning: ...`): the stored outputs keep the warning and drop the machine's path.
+WARNING_SOURCE = re.compile(r"^/\S+?\.py:\d+: (?=\w*Warning: )", re.M)
+
+
 def _clean(nb) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":  # only code cells have outputs (nbformat's schema)
@@ -33,7 +38,7 @@ def _clean(nb) -> None:
                                if not NOISE.match(line))
                 if not text.strip():
                     continue
-                out["text"] = text
+                out["text"] = WARNING_SOURCE.sub("", text)
             kept.append(out)
         cell["outputs"] = kept
 

@@ -82,3 +82,19 @@ def test_the_course_table_lists_every_notebook_and_how_to_open_them():
     assert 'pip install -e ".[notebooks]"' in text
     pyproject = (README.parent / "pyproject.toml").read_text()
     assert re.search(r'^notebooks = \["jupyterlab', pyproject, flags=re.M)
+
+
+def test_stored_notebook_outputs_name_no_machine_path():
+    """The course's stored outputs are read on other machines: no temporary folders,
+    home directories or checkout paths of the machine that ran them."""
+    import json
+
+    machine = re.compile(r"(/tmp/|/home/|/root/|/Users/|/work/|[A-Z]:\\\\Users)")
+    for path in sorted((README.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            for out in cell.get("outputs", []):
+                text = "".join(out.get("text", "")) + "".join(
+                    "".join(v) for k, v in out.get("data", {}).items() if k.startswith("text/"))
+                found = machine.search(text)
+                where = text[max(0, found.start() - 60):found.end() + 40] if found else ""
+                assert found is None, f"{path.name} cell {i}: {where!r}"
