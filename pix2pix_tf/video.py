@@ -39,6 +39,19 @@ def _open(path: Path):
     return container
 
 
+def _partial(path: Path) -> Path:
+    """The temporary name a video is written under until it is complete."""
+    return path.with_name(f".{path.stem}.partial{path.suffix or '.mp4'}")
+
+
+def _add_h264(container, width: int, height: int, rate):
+    """An H.264 (yuv420p, CRF 18) video stream on the output `container`."""
+    stream = container.add_stream("libx264", rate=rate)
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.options = {"crf": "18"}
+    return stream
+
+
 def write_video(frames, path: str | os.PathLike, fps: float = 24,
                 overwrite: bool = False) -> Path:
     """Encodes uint8 RGB frames as an H.264 video (written whole, then renamed).
@@ -64,7 +77,7 @@ def write_video(frames, path: str | os.PathLike, fps: float = 24,
     if path.exists() and not overwrite:
         raise DataError(f"{path}: already exists; nothing was written.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.partial{path.suffix or '.mp4'}")
+    tmp = _partial(path)
     try:
         with av.open(str(tmp), "w") as out:
             stream = None
@@ -78,9 +91,7 @@ def write_video(frames, path: str | os.PathLike, fps: float = 24,
                     if width % 2 or height % 2:
                         raise DataError(f"{path}: frames of {width}x{height}; H.264 "
                                         "(yuv420p) needs an even width and height.")
-                    stream = out.add_stream("libx264", rate=fps)
-                    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-                    stream.options = {"crf": "18"}
+                    stream = _add_h264(out, width, height, fps)
                 elif frame.shape[:2] != (height, width):
                     raise DataError(f"{path}: frame {i} is {frame.shape[1]}x{frame.shape[0]}, "
                                     f"the first was {width}x{height}.")
@@ -153,12 +164,10 @@ def translate_video(translator, source: str | os.PathLike, target: str | os.Path
     rate = vin.average_rate or vin.guessed_rate or 25
     total = vin.frames or None
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.stem}.partial{target.suffix or '.mp4'}")
+    tmp = _partial(target)
     out = av.open(str(tmp), "w")
     try:
-        vout = out.add_stream("libx264", rate=rate)
-        vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
-        vout.options = {"crf": "18"}
+        vout = _add_h264(out, width, height, rate)
         audio = {}
         for s in inp.streams.audio:
             audio[s.index] = out.add_stream_from_template(s)
